@@ -1,0 +1,113 @@
+"""The helpdesk application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from helpdesk.config import Config, DevConfig
+from helpdesk.extensions import csrf, db, login_manager, migrate
+from helpdesk.extensions import htmx as htmx_ext  # helpdesk.htmx is our module
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
+    """Build the app from a config class, with keyword overrides for tests and tools."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config or DevConfig)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_responses(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    htmx_ext.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+
+    from helpdesk import models  # noqa: F401  (register the tables)
+    from helpdesk.auth.sessions import load_user
+
+    login_manager.user_loader(load_user)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers and one writer overlap; busy_timeout waits instead of failing.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from helpdesk.admin import bp as admin_bp
+    from helpdesk.attachments import bp as attachments_bp
+    from helpdesk.auth import bp as auth_bp
+    from helpdesk.errors import bp as errors_bp
+    from helpdesk.main import bp as main_bp
+    from helpdesk.portal import bp as portal_bp
+    from helpdesk.selfservice import bp as selfservice_bp
+    from helpdesk.tickets import bp as tickets_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(portal_bp, url_prefix="/my")
+    app.register_blueprint(selfservice_bp, url_prefix="/help")
+    app.register_blueprint(tickets_bp, url_prefix="/staff")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(attachments_bp)
+    app.register_blueprint(errors_bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from helpdesk import domain, permissions
+    from helpdesk.formatting import register_filters
+
+    register_filters(app)
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "domain": domain,
+            "org_name": app.config["ORGANISATION_NAME"],
+            **permissions.template_predicates(),
+        }
+
+
+def register_responses(app: Flask) -> None:
+    from helpdesk.htmx import add_vary_header
+
+    app.after_request(add_vary_header)
+
+
+def register_cli(app: Flask) -> None:
+    from helpdesk.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,107 @@
+"""Accounts: sign-in checks and customer registration."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from helpdesk.auth.passwords import hash_password, needs_rehash, verify_password
+from helpdesk.domain import Role
+from helpdesk.extensions import db
+from helpdesk.models import User
+
+PASSWORD_MIN = 10
+
+
+class AccountError(Exception):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the user for these credentials, or None; one path whatever the reason."""
+    user = find_user_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        return None
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return user
+
+
+def register_customer(name: str, email: str, password: str) -> User:
+    """Create a self-registered customer account.
+
+    :raise AccountError: when the password is too short or the email is taken.
+    """
+    if len(password) < PASSWORD_MIN:
+        raise AccountError(f"Use at least {PASSWORD_MIN} characters.", "password")
+    if find_user_by_email(email) is not None:
+        raise AccountError(
+            "That email cannot be registered. If it is yours, sign in instead.", "email"
+        )
+    user = User(name=name.strip(), email=normalise_email(email))
+    user.password_hash = hash_password(password)
+    user.set_roles({Role.CUSTOMER})
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    roles: set[str],
+    password: str | None = None,
+    authority_limit_minor: int = 0,
+    can_approve_exceptions: bool = False,
+) -> User:
+    """Create any account (staff or customer); used by the admin page and the CLI.
+
+    :raise AccountError: for a taken email, unknown role, short password or bad limit.
+    """
+    unknown = set(roles) - {r.value for r in Role}
+    if unknown or not roles:
+        raise AccountError(f"Unknown role: {', '.join(sorted(unknown)) or 'none given'}.", "roles")
+    if find_user_by_email(email) is not None:
+        raise AccountError("An account with that email already exists.", "email")
+    if password is not None and len(password) < PASSWORD_MIN:
+        raise AccountError(f"Use at least {PASSWORD_MIN} characters.", "password")
+    if authority_limit_minor < 0:
+        raise AccountError("The limit cannot be negative.", "authority_limit")
+    user = User(
+        name=name.strip(),
+        email=normalise_email(email),
+        authority_limit_minor=authority_limit_minor,
+        can_approve_exceptions=can_approve_exceptions,
+    )
+    user.password_hash = hash_password(password) if password else None
+    user.set_roles(set(roles))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def find_or_create_customer(email: str, name: str) -> User:
+    """The customer with this email, or a new one without a password (staff logged it)."""
+    user = find_user_by_email(email)
+    if user is not None:
+        if not user.is_customer:
+            user.set_roles(user.role_names | {Role.CUSTOMER})
+        return user
+    user = User(name=name.strip(), email=normalise_email(email))
+    user.set_roles({Role.CUSTOMER})
+    db.session.add(user)
+    db.session.flush()
+    return user

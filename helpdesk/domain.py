@@ -1,0 +1,149 @@
+"""The helpdesk's vocabularies, kept as plain data with the words people see."""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    LEARNER = "learner"
+    ASSESSOR = "assessor"
+    IQA = "iqa"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    AWAITING_CUSTOMER = "awaiting_customer"
+    OPTIONS = "options"
+    AWAITING_APPROVAL = "awaiting_approval"
+    AGREED = "agreed"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED_SATISFIED = "closed_satisfied"
+    CLOSED_UNRESOLVED = "closed_unresolved"
+    CLOSED_NO_RESPONSE = "closed_no_response"
+
+
+STATUS_LABELS: dict[str, str] = {
+    Status.NEW: "New",
+    Status.ACKNOWLEDGED: "Acknowledged",
+    Status.AWAITING_CUSTOMER: "Waiting on customer",
+    Status.OPTIONS: "Weighing options",
+    Status.AWAITING_APPROVAL: "Awaiting approval",
+    Status.AGREED: "Option agreed",
+    Status.IN_PROGRESS: "In progress",
+    Status.RESOLVED: "Resolved: awaiting confirmation",
+    Status.CLOSED_SATISFIED: "Closed: solved",
+    Status.CLOSED_UNRESOLVED: "Closed: not solved",
+    Status.CLOSED_NO_RESPONSE: "Closed: no response",
+}
+
+# What a customer reads: plain words about where their problem stands.
+CUSTOMER_STATUS_LABELS: dict[str, str] = {
+    Status.NEW: "Received: we will look at it soon",
+    Status.ACKNOWLEDGED: "We are looking into it",
+    Status.AWAITING_CUSTOMER: "We need an answer from you",
+    Status.OPTIONS: "We are working out how to fix it",
+    Status.AWAITING_APPROVAL: "We are working out how to fix it",
+    Status.AGREED: "Fix agreed",
+    Status.IN_PROGRESS: "Being fixed",
+    Status.RESOLVED: "Fixed: please confirm",
+    Status.CLOSED_SATISFIED: "Solved and closed",
+    Status.CLOSED_UNRESOLVED: "Closed: we could not solve it",
+    Status.CLOSED_NO_RESPONSE: "Closed: no reply from you",
+}
+
+CLOSED_STATUSES = frozenset(
+    {Status.CLOSED_SATISFIED, Status.CLOSED_UNRESOLVED, Status.CLOSED_NO_RESPONSE}
+)
+OPEN_STATUSES = frozenset(Status) - CLOSED_STATUSES
+
+
+class Priority(IntEnum):
+    """Lower numbers sort first, so the queue's priority order uses a plain index."""
+
+    URGENT = 1
+    HIGH = 2
+    NORMAL = 3
+    LOW = 4
+
+
+PRIORITY_LABELS: dict[int, str] = {
+    Priority.URGENT: "Urgent",
+    Priority.HIGH: "High",
+    Priority.NORMAL: "Normal",
+    Priority.LOW: "Low",
+}
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    EMAIL = "email"
+    PHONE = "phone"
+    SOCIAL = "social"
+    IN_PERSON = "in_person"
+    INTERNAL = "internal"
+
+
+CHANNEL_LABELS: dict[str, str] = {
+    Channel.WEB: "Web",
+    Channel.EMAIL: "Email",
+    Channel.PHONE: "Phone",
+    Channel.SOCIAL: "Social media",
+    Channel.IN_PERSON: "In person",
+    Channel.INTERNAL: "Internal",
+}
+
+
+class Origin(StrEnum):
+    CUSTOMER = "customer"
+    INTERNAL = "internal"
+
+
+ORIGIN_LABELS: dict[str, str] = {
+    Origin.CUSTOMER: "Raised by the customer",
+    Origin.INTERNAL: "Identified internally (proactive)",
+}
+
+
+class Cause(StrEnum):
+    EXPECTATIONS = "expectations"
+    SYSTEM = "system"
+    RESOURCES = "resources"
+    OTHER = "other"
+
+
+CAUSE_LABELS: dict[str, str] = {
+    Cause.EXPECTATIONS: "Expectations differ from what we can offer",
+    Cause.SYSTEM: "System or procedure failure",
+    Cause.RESOURCES: "Lack of resources or human error",
+    Cause.OTHER: "Other",
+}
+
+
+class RouteKind(StrEnum):
+    ARTICLE = "article"
+    CHANNEL = "channel"
+    SPECIALIST = "specialist"
+    OUTSIDE_BODY = "outside_body"
+
+
+ROUTE_KIND_LABELS: dict[str, str] = {
+    RouteKind.ARTICLE: "Help article",
+    RouteKind.CHANNEL: "Another way to reach us",
+    RouteKind.SPECIALIST: "Specialist team",
+    RouteKind.OUTSIDE_BODY: "Outside body",
+}
+
+
+def choices(labels: dict) -> list[tuple[str, str]]:
+    """Turn a label map into WTForms choices."""
+    return [(str(k), v) for k, v in labels.items()]

@@ -1,0 +1,32 @@
+"""Form pieces shared by several blueprints."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from wtforms import SelectField
+
+from helpdesk.extensions import db
+from helpdesk.models import Category
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+def category_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    rows = db.session.scalars(
+        select(Category).where(Category.active.is_(True)).order_by(Category.name)
+    )
+    choices = [(str(c.id), c.name) for c in rows]
+    return ([("", blank)] if blank is not None else []) + choices
+
+
+class ChoiceField(SelectField):
+    """A select whose wrong value gets a message a person understands."""
+
+    def pre_validate(self, form: object) -> None:
+        values = {str(value) for value, *_ in self.iter_choices()}
+        if str(self.data if self.data is not None else "") not in values:
+            raise ValueError("Choose one of the listed options.")

@@ -1,0 +1,16 @@
+"""All models, importable from one place (Alembic's autogenerate needs them loaded)."""
+
+from helpdesk.models.selfservice import Deflection, Route
+from helpdesk.models.ticket import Attachment, Category, Ticket, TicketEvent
+from helpdesk.models.user import User, UserRole
+
+__all__ = [
+    "Attachment",
+    "Category",
+    "Deflection",
+    "Route",
+    "Ticket",
+    "TicketEvent",
+    "User",
+    "UserRole",
+]

@@ -1,0 +1,128 @@
+"""Who may do what, as named predicates shared by views, templates and tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from helpdesk.domain import Role
+from helpdesk.extensions import db
+from helpdesk.models import Attachment, Ticket, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def is_staff(user: Any) -> bool:
+    """Agents, supervisors and admins work the queue."""
+    return _signed_in(user) and user.is_staff
+
+
+def is_admin(user: Any) -> bool:
+    return _signed_in(user) and user.has_role(Role.ADMIN)
+
+
+def is_customer(user: Any) -> bool:
+    return _signed_in(user) and user.is_customer
+
+
+def can_view_ticket(user: Any, ticket: Ticket) -> bool:
+    """Staff see every ticket; a customer sees only tickets raised for them."""
+    if not _signed_in(user):
+        return False
+    return user.is_staff or (ticket.customer_id is not None and ticket.customer_id == user.id)
+
+
+def can_work_ticket(user: Any, ticket: Ticket) -> bool:
+    """Only staff act on a ticket's workflow (acknowledge, assign, notes, fields)."""
+    return is_staff(user)
+
+
+def can_reply_as_customer(user: Any, ticket: Ticket) -> bool:
+    """The ticket's own customer may add to it while it is open."""
+    return (
+        _signed_in(user)
+        and ticket.customer_id == user.id
+        and ticket.is_open
+    )
+
+
+def can_view_attachment(user: Any, attachment: Attachment) -> bool:
+    """As for the ticket; files on internal notes stay with staff."""
+    if not can_view_ticket(user, attachment.ticket):
+        return False
+    return is_staff(user) or attachment.is_public
+
+
+def can_manage_users(user: Any) -> bool:
+    return is_admin(user)
+
+
+def can_manage_catalogue(user: Any) -> bool:
+    """Categories, self-service routes and knowledge articles."""
+    return is_admin(user)
+
+
+def template_predicates() -> dict[str, Callable[..., bool]]:
+    """Expose the predicates to Jinja so templates ask the same questions as views."""
+    return {
+        "is_staff": is_staff,
+        "is_admin": is_admin,
+        "is_customer": is_customer,
+        "can_view_ticket": can_view_ticket,
+        "can_work_ticket": can_work_ticket,
+        "can_reply_as_customer": can_reply_as_customer,
+        "can_view_attachment": can_view_attachment,
+        "can_manage_users": can_manage_users,
+        "can_manage_catalogue": can_manage_catalogue,
+    }
+
+
+def require(predicate: Callable[[Any], bool]) -> Callable[[F], F]:
+    """Guard a view: sign-in first (a redirect for pages, 401 for htmx), then 403."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                if request.headers.get("HX-Request") == "true":
+                    abort(401)
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if not predicate(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def signed_in(user: Any) -> bool:
+    return _signed_in(user)
+
+
+def get_ticket_or_404(ticket_id: int, user: Any = None) -> Ticket:
+    """Load a ticket the user may see.
+
+    :raise NotFound: when it does not exist or the user may not see it (no leak of
+        which); staff-only actions check their own predicate afterwards (403).
+    """
+    user = current_user if user is None else user
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or not can_view_ticket(user, ticket):
+        abort(404)
+    return ticket
+
+
+def get_user_or_404(user_id: int) -> User:
+    found = db.session.get(User, user_id)
+    if found is None:
+        abort(404)
+    return found

@@ -1,0 +1,401 @@
+"""Ticket rules: raising, acknowledging, replying, assigning and classifying.
+
+Each function takes plain arguments, checks the move, writes the event and commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from helpdesk.attachments.storage import CheckedUpload, store
+from helpdesk.domain import (
+    CAUSE_LABELS,
+    CHANNEL_LABELS,
+    ORIGIN_LABELS,
+    PRIORITY_LABELS,
+    Channel,
+    Origin,
+    Priority,
+    Role,
+    Status,
+)
+from helpdesk.extensions import db
+from helpdesk.models import Category, Ticket, TicketEvent, User
+from helpdesk.models.types import utcnow
+from helpdesk.tickets.workflow import (
+    StaleTicketError,
+    WorkflowError,
+    record_event,
+    transition,
+)
+
+SUBJECT_MAX = 200
+TEXT_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    subject: str
+    description: str
+    category_id: int | None
+    order_ref: str | None = None
+    channel: str = Channel.WEB
+    origin: str = Origin.CUSTOMER
+    priority: int = Priority.NORMAL
+    is_simulated: bool = False
+
+
+def _text(value: str, field: str, label: str, max_len: int = TEXT_MAX) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise WorkflowError(f"{label} cannot be empty.", field)
+    if len(value) > max_len:
+        raise WorkflowError(f"{label} must be at most {max_len:,} characters.", field)
+    return value
+
+
+def _category(category_id: int | None) -> Category | None:
+    if category_id is None:
+        return None
+    category = db.session.get(Category, category_id)
+    if category is None or not category.active:
+        raise WorkflowError("Choose one of the listed categories.", "category_id")
+    return category
+
+
+def _check_version(ticket: Ticket, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != ticket.version:
+        raise StaleTicketError()
+
+
+def _commit() -> None:
+    """Commit, turning a lost race on the ticket's version into a clear message."""
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise StaleTicketError() from exc
+
+
+def create_ticket(
+    data: NewTicket,
+    *,
+    customer: User | None,
+    created_by: User,
+    idempotency_key: str | None = None,
+    uploads: Sequence[CheckedUpload] = (),
+) -> tuple[Ticket, bool]:
+    """Raise a ticket; a replayed idempotency key returns the first ticket.
+
+    :return: the ticket and whether it was created now.
+    :raise WorkflowError: for empty or oversized fields, or an unknown category.
+    """
+    if idempotency_key:
+        existing = db.session.scalar(
+            select(Ticket).where(Ticket.idempotency_key == idempotency_key)
+        )
+        if existing is not None:
+            return existing, False
+    subject = _text(data.subject, "subject", "Subject", SUBJECT_MAX)
+    description = _text(data.description, "description", "Description")
+    category = _category(data.category_id)
+    if data.channel not in CHANNEL_LABELS:
+        raise WorkflowError("Choose one of the listed channels.", "channel")
+    if data.origin not in ORIGIN_LABELS:
+        raise WorkflowError("Choose where the problem was found.", "origin")
+    if data.priority not in PRIORITY_LABELS:
+        raise WorkflowError("Choose one of the listed priorities.", "priority")
+    order_ref = (data.order_ref or "").strip() or None
+    if order_ref and len(order_ref) > 60:
+        raise WorkflowError("The reference must be at most 60 characters.", "order_ref")
+
+    now = utcnow()
+    ticket = Ticket(
+        subject=subject,
+        description=description,
+        category=category,
+        customer=customer,
+        created_by=created_by,
+        status=Status.NEW,
+        priority=int(data.priority),
+        channel=data.channel,
+        origin=data.origin,
+        order_ref=order_ref,
+        is_simulated=data.is_simulated,
+        idempotency_key=idempotency_key,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(ticket)
+    on_behalf = customer is not None and created_by.id != customer.id
+    created = record_event(
+        ticket,
+        created_by,
+        "created",
+        body=description,
+        public=customer is not None,
+        is_update=False,
+        data={
+            "channel": data.channel,
+            "origin": data.origin,
+            "on_behalf": on_behalf,
+        },
+    )
+    for upload in uploads:
+        store(upload, ticket=ticket, event=created, uploader=created_by)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two submits raced with the same key: the other one won, hand back its ticket.
+        db.session.rollback()
+        if idempotency_key:
+            existing = db.session.scalar(
+                select(Ticket).where(Ticket.idempotency_key == idempotency_key)
+            )
+            if existing is not None:
+                return existing, False
+        raise
+    return ticket, True
+
+
+def acknowledge(
+    ticket: Ticket,
+    actor: User,
+    *,
+    need: str,
+    impact: str,
+    feeling: str,
+    expected_version: int | None = None,
+) -> TicketEvent:
+    """Restate the problem in the agent's own words: need, impact and feeling."""
+    _check_version(ticket, expected_version)
+    if not ticket.is_open:
+        raise WorkflowError("This ticket is closed.")
+    if ticket.acknowledged_at is not None:
+        raise WorkflowError("This ticket has already been acknowledged.")
+    need = _text(need, "need", "What the customer needs", 2000)
+    impact = _text(impact, "impact", "The impact on them", 2000)
+    feeling = _text(feeling, "feeling", "How they feel about it", 2000)
+    body = (
+        f"What you need: {need}\n"
+        f"How it affects you: {impact}\n"
+        f"How you feel about it: {feeling}"
+    )
+    event = record_event(
+        ticket,
+        actor,
+        "acknowledged",
+        body=body,
+        public=True,
+        data={"need": need, "impact": impact, "feeling": feeling},
+    )
+    ticket.acknowledged_at = event.created_at
+    if ticket.status == Status.NEW:
+        transition(ticket, Status.ACKNOWLEDGED, actor, public=False)
+    if ticket.assignee is None:
+        ticket.assignee = actor
+    _commit()
+    return event
+
+
+def _existing_event(idempotency_key: str | None) -> TicketEvent | None:
+    if not idempotency_key:
+        return None
+    return db.session.scalar(
+        select(TicketEvent).where(TicketEvent.idempotency_key == idempotency_key)
+    )
+
+
+def _add_message(
+    ticket: Ticket,
+    actor: User,
+    kind: str,
+    body: str,
+    *,
+    public: bool,
+    idempotency_key: str | None,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    existing = _existing_event(idempotency_key)
+    if existing is not None:
+        return existing
+    body = _text(body, "body", "The message")
+    event = record_event(
+        ticket, actor, kind, body=body, public=public, data=data, idempotency_key=idempotency_key
+    )
+    try:
+        _commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = _existing_event(idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    return event
+
+
+def reply(
+    ticket: Ticket,
+    actor: User,
+    body: str,
+    *,
+    expected_version: int | None = None,
+    idempotency_key: str | None = None,
+) -> TicketEvent:
+    """Send a public reply to the customer."""
+    if (existing := _existing_event(idempotency_key)) is not None:
+        return existing
+    _check_version(ticket, expected_version)
+    if not ticket.is_open:
+        raise WorkflowError("This ticket is closed; replies can no longer be sent.")
+    if ticket.customer_id is None:
+        raise WorkflowError("This ticket has no customer to reply to.", "body")
+    return _add_message(
+        ticket, actor, "reply", body, public=True, idempotency_key=idempotency_key
+    )
+
+
+def add_note(
+    ticket: Ticket,
+    actor: User,
+    body: str,
+    *,
+    idempotency_key: str | None = None,
+) -> TicketEvent:
+    """Add an internal note that only staff can see."""
+    return _add_message(
+        ticket, actor, "note", body, public=False, idempotency_key=idempotency_key
+    )
+
+
+def customer_reply(
+    ticket: Ticket,
+    customer: User,
+    body: str,
+    *,
+    idempotency_key: str | None = None,
+) -> TicketEvent:
+    """The customer adds to their own ticket; an awaited answer puts it back to work."""
+    if (existing := _existing_event(idempotency_key)) is not None:
+        return existing
+    if ticket.customer_id != customer.id:
+        raise WorkflowError("Only the ticket's customer can reply here.")
+    if not ticket.is_open:
+        raise WorkflowError("This ticket is closed. Raise a new problem if you need help.")
+    if ticket.status == Status.AWAITING_CUSTOMER:
+        transition(ticket, Status.ACKNOWLEDGED, customer, public=False)
+    return _add_message(
+        ticket, customer, "customer_message", body, public=True, idempotency_key=idempotency_key
+    )
+
+
+def assignable_staff() -> list[User]:
+    from helpdesk.models import UserRole
+
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(UserRole.role.in_([Role.AGENT, Role.SUPERVISOR]), User.active.is_(True))
+            .distinct()
+            .order_by(User.name)
+        )
+    )
+
+
+def assign(
+    ticket: Ticket,
+    actor: User,
+    assignee: User | None,
+    *,
+    expected_version: int | None = None,
+) -> TicketEvent | None:
+    """Give the ticket to a staff member, or leave it unassigned."""
+    _check_version(ticket, expected_version)
+    if assignee is not None and (not assignee.is_staff or not assignee.active):
+        raise WorkflowError("Tickets can only be assigned to active staff.", "assignee_id")
+    if ticket.assignee_id == (assignee.id if assignee else None):
+        return None
+    old = ticket.assignee.name if ticket.assignee else None
+    ticket.assignee = assignee
+    event = record_event(
+        ticket,
+        actor,
+        "assigned",
+        public=False,
+        data={"from": old, "to": assignee.name if assignee else None},
+    )
+    _commit()
+    return event
+
+
+def classify(
+    ticket: Ticket,
+    actor: User,
+    *,
+    priority: int,
+    category_id: int | None,
+    channel: str,
+    origin: str,
+    cause: str | None,
+    expected_version: int | None = None,
+) -> TicketEvent | None:
+    """Set priority, category, channel, origin and cause; records what changed."""
+    _check_version(ticket, expected_version)
+    if priority not in PRIORITY_LABELS:
+        raise WorkflowError("Choose one of the listed priorities.", "priority")
+    if channel not in CHANNEL_LABELS:
+        raise WorkflowError("Choose one of the listed channels.", "channel")
+    if origin not in ORIGIN_LABELS:
+        raise WorkflowError("Choose where the problem was found.", "origin")
+    cause = cause or None
+    if cause is not None and cause not in CAUSE_LABELS:
+        raise WorkflowError("Choose one of the listed causes.", "cause")
+    category = _category(category_id) if category_id != ticket.category_id else ticket.category
+
+    changes: dict[str, list[Any]] = {}
+    for field, new in (
+        ("priority", int(priority)),
+        ("channel", channel),
+        ("origin", origin),
+        ("cause", cause),
+    ):
+        old = getattr(ticket, field)
+        if old != new:
+            changes[field] = [old, new]
+            setattr(ticket, field, new)
+    if ticket.category_id != (category.id if category else None):
+        changes["category"] = [
+            ticket.category.name if ticket.category else None,
+            category.name if category else None,
+        ]
+        ticket.category = category
+    if not changes:
+        return None
+    event = record_event(ticket, actor, "classified", public=False, data=changes)
+    _commit()
+    return event
+
+
+def customer_other_tickets(ticket: Ticket, limit: int = 10) -> list[Ticket]:
+    if ticket.customer_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Ticket)
+            .where(Ticket.customer_id == ticket.customer_id, Ticket.id != ticket.id)
+            .order_by(Ticket.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def visible_events(ticket: Ticket, *, staff: bool) -> Iterable[TicketEvent]:
+    """The timeline as a viewer may see it: customers get the public events only."""
+    return [e for e in ticket.events if staff or e.is_public]

@@ -1,0 +1,322 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from helpdesk.auth.services import find_or_create_customer
+from helpdesk.domain import Channel, Origin
+from helpdesk.extensions import db
+from helpdesk.forms import category_choices, new_idempotency_key
+from helpdesk.htmx import render, wants_fragment
+from helpdesk.models import Category, Ticket, User
+from helpdesk.permissions import get_ticket_or_404, is_staff, require
+from helpdesk.selfservice.matching import suggest_routes
+from helpdesk.tickets import bp, services
+from helpdesk.tickets.forms import (
+    AcknowledgeForm,
+    AssignForm,
+    ClassifyForm,
+    LogTicketForm,
+    NoteForm,
+    ProactiveForm,
+    ReplyForm,
+)
+from helpdesk.tickets.queue import (
+    ASSIGNED_FILTERS,
+    SORTS,
+    STATUS_FILTERS,
+    QueueFilters,
+    queue_page,
+)
+from helpdesk.tickets.workflow import StaleTicketError, WorkflowError
+from sqlalchemy import select
+
+
+@bp.route("/tickets")
+@require(is_staff)
+def queue() -> str:
+    """Show the staff queue with filters, sort and keyset paging."""
+    filters = QueueFilters.from_args(request.args)
+    page = queue_page(
+        filters, viewer_id=current_user.id, page_size=current_app.config["QUEUE_PAGE_SIZE"]
+    )
+    categories = list(db.session.scalars(select(Category).order_by(Category.name)))
+    return render(
+        "tickets/queue.html",
+        "ticket_list",
+        page=page,
+        filters=filters,
+        categories=categories,
+        sorts=SORTS,
+        status_filters=STATUS_FILTERS,
+        assigned_filters=ASSIGNED_FILTERS,
+    )
+
+
+def _assign_choices() -> list[tuple[str, str]]:
+    return [("", "Nobody (unassigned)")] + [
+        (str(u.id), u.name) for u in services.assignable_staff()
+    ]
+
+
+def _forms(ticket: Ticket, posted: dict[str, FlaskForm] | None = None) -> dict[str, FlaskForm]:
+    """Every form of the workspace, fresh except the one just posted (kept as typed)."""
+    posted = posted or {}
+    forms: dict[str, Any] = {
+        "ack": posted.get("ack") or AcknowledgeForm(formdata=None),
+        "reply": posted.get("reply") or ReplyForm(formdata=None),
+        "note": posted.get("note") or NoteForm(formdata=None),
+        "assign": posted.get("assign")
+        or AssignForm(formdata=None, assignee_id=str(ticket.assignee_id or "")),
+        "classify": posted.get("classify")
+        or ClassifyForm(
+            formdata=None,
+            priority=str(ticket.priority),
+            category_id=str(ticket.category_id or ""),
+            channel=ticket.channel,
+            origin=ticket.origin,
+            cause=ticket.cause or "",
+        ),
+    }
+    forms["assign"].assignee_id.choices = _assign_choices()
+    forms["classify"].category_id.choices = category_choices(blank="No category")
+    for name in ("reply", "note"):
+        forms[name].idempotency_key.data = new_idempotency_key()
+    for form in forms.values():
+        if hasattr(form, "version"):
+            form.version.data = ticket.version
+    return forms
+
+
+def _workspace(
+    ticket: Ticket,
+    posted: dict[str, FlaskForm] | None = None,
+    status: int = 200,
+    conflict: str | None = None,
+) -> tuple[str, int]:
+    return (
+        render(
+            "tickets/workspace.html",
+            "workspace",
+            ticket=ticket,
+            events=services.visible_events(ticket, staff=True),
+            forms=_forms(ticket, posted),
+            other_tickets=services.customer_other_tickets(ticket),
+            routes=suggest_routes(f"{ticket.subject} {ticket.description}"),
+            conflict=conflict,
+        ),
+        status,
+    )
+
+
+@bp.route("/tickets/<int:ticket_id>")
+@require(is_staff)
+def workspace(ticket_id: int) -> tuple[str, int]:
+    """Show the ticket workspace: timeline, customer, and every action."""
+    return _workspace(get_ticket_or_404(ticket_id))
+
+
+def _act(ticket_id: int, name: str, form: FlaskForm, action: Any) -> tuple[str, int] | Response:
+    """Run one workspace action: validate, call the service, answer page or fragment."""
+    ticket = get_ticket_or_404(ticket_id)
+    if name == "assign":
+        form.assignee_id.choices = _assign_choices()  # type: ignore[attr-defined]
+    if name == "classify":
+        form.category_id.choices = category_choices(blank="No category")  # type: ignore[attr-defined]
+    if not form.validate():
+        return _workspace(ticket, {name: form}, 422)
+    try:
+        action(ticket, form)
+    except StaleTicketError as exc:
+        db.session.rollback()
+        fresh = get_ticket_or_404(ticket_id)
+        db.session.refresh(fresh)
+        return _workspace(fresh, {name: form}, 409, conflict=exc.message)
+    except WorkflowError as exc:
+        db.session.rollback()
+        field = getattr(form, exc.field, None) if exc.field else None
+        if field is not None:
+            field.errors = [*field.errors, exc.message]
+            return _workspace(ticket, {name: form}, 422)
+        return _workspace(ticket, {name: form}, 422, conflict=exc.message)
+    if wants_fragment():
+        return _workspace(ticket)
+    return redirect(url_for("tickets.workspace", ticket_id=ticket.id))
+
+
+@bp.route("/tickets/<int:ticket_id>/acknowledge", methods=["POST"])
+@require(is_staff)
+def acknowledge(ticket_id: int) -> tuple[str, int] | Response:
+    """Acknowledge the problem by restating need, impact and feeling."""
+    return _act(
+        ticket_id,
+        "ack",
+        AcknowledgeForm(),
+        lambda t, f: services.acknowledge(
+            t,
+            current_user,
+            need=f.need.data,
+            impact=f.impact.data,
+            feeling=f.feeling.data,
+            expected_version=f.version.data,
+        ),
+    )
+
+
+@bp.route("/tickets/<int:ticket_id>/reply", methods=["POST"])
+@require(is_staff)
+def reply(ticket_id: int) -> tuple[str, int] | Response:
+    """Send a public reply to the customer."""
+    return _act(
+        ticket_id,
+        "reply",
+        ReplyForm(),
+        lambda t, f: services.reply(
+            t,
+            current_user,
+            f.body.data,
+            expected_version=f.version.data,
+            idempotency_key=f.idempotency_key.data or None,
+        ),
+    )
+
+
+@bp.route("/tickets/<int:ticket_id>/note", methods=["POST"])
+@require(is_staff)
+def note(ticket_id: int) -> tuple[str, int] | Response:
+    """Add an internal note."""
+    return _act(
+        ticket_id,
+        "note",
+        NoteForm(),
+        lambda t, f: services.add_note(
+            t, current_user, f.body.data, idempotency_key=f.idempotency_key.data or None
+        ),
+    )
+
+
+@bp.route("/tickets/<int:ticket_id>/assign", methods=["POST"])
+@require(is_staff)
+def assign(ticket_id: int) -> tuple[str, int] | Response:
+    """Assign the ticket to a staff member or unassign it."""
+
+    def action(ticket: Ticket, form: AssignForm) -> None:
+        raw = form.assignee_id.data
+        assignee = db.session.get(User, int(raw)) if raw else None
+        services.assign(ticket, current_user, assignee, expected_version=form.version.data)
+
+    return _act(ticket_id, "assign", AssignForm(), action)
+
+
+@bp.route("/tickets/<int:ticket_id>/take", methods=["POST"])
+@require(is_staff)
+def take(ticket_id: int) -> tuple[str, int] | Response:
+    """Assign the ticket to oneself."""
+    form = AssignForm()
+    form.assignee_id.data = str(current_user.id)
+
+    def action(ticket: Ticket, form: AssignForm) -> None:
+        services.assign(ticket, current_user, current_user, expected_version=form.version.data)
+
+    return _act(ticket_id, "assign", form, action)
+
+
+@bp.route("/tickets/<int:ticket_id>/classify", methods=["POST"])
+@require(is_staff)
+def classify(ticket_id: int) -> tuple[str, int] | Response:
+    """Set priority, category, channel, origin and cause."""
+
+    def action(ticket: Ticket, form: ClassifyForm) -> None:
+        services.classify(
+            ticket,
+            current_user,
+            priority=int(form.priority.data),
+            category_id=int(form.category_id.data) if form.category_id.data else None,
+            channel=form.channel.data,
+            origin=form.origin.data,
+            cause=form.cause.data or None,
+            expected_version=form.version.data,
+        )
+
+    return _act(ticket_id, "classify", ClassifyForm(), action)
+
+
+def _new_ticket_page(template: str, form: FlaskForm, status: int = 200) -> tuple[str, int]:
+    if not form.idempotency_key.data:  # type: ignore[attr-defined]
+        form.idempotency_key.data = new_idempotency_key()  # type: ignore[attr-defined]
+    return render(template, form=form), status
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@require(is_staff)
+def log_ticket() -> tuple[str, int] | Response:
+    """Log a ticket for a customer who phoned, wrote or came in."""
+    form = LogTicketForm()
+    form.category_id.choices = category_choices(blank="Choose a category")
+    if request.method == "GET" or not form.validate():
+        return _new_ticket_page("tickets/log.html", form, 422 if request.method == "POST" else 200)
+    try:
+        customer = find_or_create_customer(form.customer_email.data or "", form.customer_name.data or "")
+        ticket, _ = services.create_ticket(
+            services.NewTicket(
+                subject=form.subject.data or "",
+                description=form.description.data or "",
+                category_id=int(form.category_id.data),
+                order_ref=form.order_ref.data,
+                channel=form.channel.data,
+                origin=Origin.CUSTOMER,
+                priority=int(form.priority.data),
+            ),
+            customer=customer,
+            created_by=current_user,
+            idempotency_key=form.idempotency_key.data or None,
+        )
+    except WorkflowError as exc:
+        db.session.rollback()
+        getattr(form, exc.field or "description").errors.append(exc.message)
+        return _new_ticket_page("tickets/log.html", form, 422)
+    flash(f"Logged {ticket.reference} for {ticket.customer.name if ticket.customer else ''}.", "success")
+    return redirect(url_for("tickets.workspace", ticket_id=ticket.id))
+
+
+@bp.route("/proactive/new", methods=["GET", "POST"])
+@require(is_staff)
+def report_proactive() -> tuple[str, int] | Response:
+    """Report a system or procedure problem found before it affects customers."""
+    form = ProactiveForm()
+    form.category_id.choices = category_choices(blank="Choose a category")
+    if request.method == "GET" or not form.validate():
+        return _new_ticket_page(
+            "tickets/proactive.html", form, 422 if request.method == "POST" else 200
+        )
+    try:
+        ticket, _ = services.create_ticket(
+            services.NewTicket(
+                subject=form.subject.data or "",
+                description=form.description.data or "",
+                category_id=int(form.category_id.data),
+                channel=Channel.INTERNAL,
+                origin=Origin.INTERNAL,
+                priority=int(form.priority.data),
+            ),
+            customer=None,
+            created_by=current_user,
+            idempotency_key=form.idempotency_key.data or None,
+        )
+    except WorkflowError as exc:
+        db.session.rollback()
+        getattr(form, exc.field or "description").errors.append(exc.message)
+        return _new_ticket_page("tickets/proactive.html", form, 422)
+    flash(f"Reported as {ticket.reference}.", "success")
+    return redirect(url_for("tickets.workspace", ticket_id=ticket.id))
+
+
+@bp.before_request
+def _no_customers() -> None:
+    # Defence in depth: every staff URL refuses customers even if a view forgot.
+    if current_user.is_authenticated and not current_user.is_staff:
+        abort(403)

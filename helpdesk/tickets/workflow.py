@@ -1,0 +1,117 @@
+"""The ticket's status flow, kept as data, and the one function that moves it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpdesk.domain import Status
+from helpdesk.models import Ticket, TicketEvent, User
+from helpdesk.models.types import utcnow
+
+S = Status
+
+# Which status may follow which. Reopening is a move back to ACKNOWLEDGED.
+ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    S.NEW: frozenset({S.ACKNOWLEDGED, S.AWAITING_CUSTOMER, S.CLOSED_UNRESOLVED}),
+    S.ACKNOWLEDGED: frozenset(
+        {S.AWAITING_CUSTOMER, S.OPTIONS, S.IN_PROGRESS, S.RESOLVED, S.CLOSED_UNRESOLVED}
+    ),
+    S.AWAITING_CUSTOMER: frozenset(
+        {S.ACKNOWLEDGED, S.OPTIONS, S.IN_PROGRESS, S.CLOSED_UNRESOLVED}
+    ),
+    S.OPTIONS: frozenset({S.AWAITING_APPROVAL, S.AGREED, S.AWAITING_CUSTOMER, S.CLOSED_UNRESOLVED}),
+    S.AWAITING_APPROVAL: frozenset({S.OPTIONS, S.CLOSED_UNRESOLVED}),
+    S.AGREED: frozenset({S.IN_PROGRESS, S.OPTIONS, S.CLOSED_UNRESOLVED}),
+    S.IN_PROGRESS: frozenset({S.RESOLVED, S.OPTIONS, S.AWAITING_CUSTOMER, S.CLOSED_UNRESOLVED}),
+    S.RESOLVED: frozenset({S.CLOSED_SATISFIED, S.CLOSED_NO_RESPONSE, S.ACKNOWLEDGED}),
+    S.CLOSED_SATISFIED: frozenset(),
+    S.CLOSED_UNRESOLVED: frozenset(),
+    S.CLOSED_NO_RESPONSE: frozenset(),
+}
+
+
+class WorkflowError(Exception):
+    """A move the rules do not allow; the message is meant for the person who tried."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class StaleTicketError(WorkflowError):
+    """Someone else changed the ticket since this person opened it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This ticket changed since you opened it. Here is the latest; "
+            "check it and try again."
+        )
+
+
+def can_transition(current: str, to: str) -> bool:
+    return Status(to) in ALLOWED_TRANSITIONS[Status(current)]
+
+
+def record_event(
+    ticket: Ticket,
+    actor: User | None,
+    kind: str,
+    *,
+    body: str = "",
+    public: bool = False,
+    data: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    is_update: bool | None = None,
+) -> TicketEvent:
+    """Append an event to the ticket's timeline and touch the ticket.
+
+    A public event by staff counts as an update to the customer unless ``is_update``
+    says otherwise (a bare status change is not news the customer was given).
+    """
+    now = utcnow()
+    event = TicketEvent(
+        ticket=ticket,
+        actor=actor,
+        kind=kind,
+        body=body,
+        is_public=public,
+        data=data or {},
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+    ticket.updated_at = now
+    counts = public if is_update is None else is_update
+    if counts and actor is not None and actor.is_staff:
+        ticket.last_public_update_at = now
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+    return event
+
+
+def transition(
+    ticket: Ticket, to: Status, actor: User | None, note: str = "", public: bool = True
+) -> TicketEvent:
+    """Move the ticket to ``to`` if the flow allows it, recording who and why.
+
+    :raise WorkflowError: when the flow does not allow the move.
+    """
+    if not can_transition(ticket.status, to):
+        raise WorkflowError(
+            f"A ticket that is '{ticket.status}' cannot move to '{to}'."
+        )
+    old = ticket.status
+    ticket.status = to
+    if to in (S.CLOSED_SATISFIED, S.CLOSED_UNRESOLVED, S.CLOSED_NO_RESPONSE):
+        ticket.closed_at = utcnow()
+    elif ticket.closed_at is not None:
+        ticket.closed_at = None
+    return record_event(
+        ticket,
+        actor,
+        "status_changed",
+        body=note,
+        public=public,
+        data={"from": old, "to": str(to)},
+        is_update=False,
+    )

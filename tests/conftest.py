@@ -1,0 +1,168 @@
+"""Shared fixtures: one app per test session on SQLite or PostgreSQL, emptied per test.
+
+``TEST_DATABASE_URL`` picks PostgreSQL (``make test`` sets it inside a throwaway
+cluster made by pg_virtualenv); without it the tests use a temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import text
+
+from helpdesk import create_app
+from helpdesk.config import TestConfig
+from helpdesk.extensions import db
+from tests import factories
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database: {'PostgreSQL' if os.environ.get('TEST_DATABASE_URL') else 'SQLite'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _session_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")),
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def empty_tables(app: Flask) -> None:
+    """Delete every row, children first, so each test starts from nothing."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(t.name for t in db.metadata.sorted_tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(_session_app: Flask) -> Iterator[Flask]:
+    empty_tables(_session_app)
+    with _session_app.app_context():
+        yield _session_app
+        db.session.remove()
+
+
+class CSRFClient(FlaskClient):
+    """A test client that sends a valid CSRF token with every unsafe request,
+    the way base.html does for htmx (``csrf=False`` sends none)."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        send_token = kwargs.pop("csrf", True)
+        method = (kwargs.get("method") or "GET").upper()
+        if send_token and method not in ("GET", "HEAD", "OPTIONS"):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as sess:
+            if "csrf_token" not in sess:
+                sess["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324
+            raw = sess["csrf_token"]
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    app.test_client_class = CSRFClient
+    return app.test_client()
+
+
+@pytest.fixture
+def hx() -> dict[str, str]:
+    """Headers that make a request look like an htmx swap."""
+    return {"HX-Request": "true"}
+
+
+def login(client: FlaskClient, email: str, password: str = factories.PASSWORD) -> Any:
+    """Sign in through the real login form."""
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Any:
+    def _login(user: Any) -> FlaskClient:
+        login(client, user.email)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def category(app: Flask) -> Any:
+    return factories.make_category("Deliveries")
+
+
+@pytest.fixture
+def customer(app: Flask) -> Any:
+    return factories.make_user("customer", email="casey@example.com", name="Casey Jones")
+
+
+@pytest.fixture
+def other_customer(app: Flask) -> Any:
+    return factories.make_user("customer", email="olive@example.com", name="Olive Other")
+
+
+@pytest.fixture
+def agent(app: Flask) -> Any:
+    return factories.make_user("agent", email="alex@example.com", name="Alex Agent", limit=5_000)
+
+
+@pytest.fixture
+def supervisor(app: Flask) -> Any:
+    return factories.make_user(
+        "supervisor", email="sam@example.com", name="Sam Supervisor", limit=50_000, exceptions=True
+    )
+
+
+@pytest.fixture
+def admin(app: Flask) -> Any:
+    return factories.make_user("admin", email="ada@example.com", name="Ada Admin")
+
+
+@pytest.fixture
+def assessor(app: Flask) -> Any:
+    return factories.make_user("assessor", email="ari@example.com", name="Ari Assessor")
+
+
+@pytest.fixture
+def ticket(app: Flask, customer: Any, category: Any) -> Any:
+    return factories.make_ticket(customer=customer, category=category)
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
