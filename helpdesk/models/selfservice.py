@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from helpdesk.extensions import db
+from helpdesk.extensions import Model
 from helpdesk.models.types import UTCDateTime, utcnow
 
 
-class Route(db.Model):
+class Route(Model):
     __tablename__ = "routes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,7 +29,7 @@ class Route(db.Model):
         return f"<Route {self.id} {self.kind} {self.title!r}>"
 
 
-class Deflection(db.Model):
+class Deflection(Model):
     """A customer said a route solved their problem: helped without a ticket."""
 
     __tablename__ = "deflections"

@@ -9,12 +9,12 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.domain import CLOSED_STATUSES, Priority, Status
-from helpdesk.extensions import db
+from helpdesk.extensions import Model
 from helpdesk.models.types import UTCDateTime, utcnow
 from helpdesk.models.user import User
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,7 +26,7 @@ class Category(db.Model):
         return f"<Category {self.name}>"
 
 
-class Ticket(db.Model):
+class Ticket(Model):
     __tablename__ = "tickets"
     # Every queue filter and sort has an index ending in id, so keyset paging stays cheap.
     __table_args__ = (
@@ -91,7 +91,7 @@ class Ticket(db.Model):
         return f"<Ticket {self.id} {self.status}>"
 
 
-class TicketEvent(db.Model):
+class TicketEvent(Model):
     """One entry of a ticket's timeline. Rows are only ever added, never edited."""
 
     __tablename__ = "ticket_events"
@@ -115,13 +115,11 @@ class TicketEvent(db.Model):
         return f"<TicketEvent {self.id} {self.kind}>"
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(
-        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
-    )
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_events.id"), index=True)
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     filename: Mapped[str] = mapped_column(String(255))

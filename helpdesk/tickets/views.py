@@ -5,6 +5,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from helpdesk.auth.services import find_or_create_customer
@@ -33,7 +34,6 @@ from helpdesk.tickets.queue import (
     queue_page,
 )
 from helpdesk.tickets.workflow import StaleTicketError, WorkflowError
-from sqlalchemy import select
 
 
 @bp.route("/tickets")
@@ -124,9 +124,9 @@ def _act(ticket_id: int, name: str, form: FlaskForm, action: Any) -> tuple[str, 
     """Run one workspace action: validate, call the service, answer page or fragment."""
     ticket = get_ticket_or_404(ticket_id)
     if name == "assign":
-        form.assignee_id.choices = _assign_choices()  # type: ignore[attr-defined]
+        form.assignee_id.choices = _assign_choices()
     if name == "classify":
-        form.category_id.choices = category_choices(blank="No category")  # type: ignore[attr-defined]
+        form.category_id.choices = category_choices(blank="No category")
     if not form.validate():
         return _workspace(ticket, {name: form}, 422)
     try:
@@ -246,8 +246,8 @@ def classify(ticket_id: int) -> tuple[str, int] | Response:
 
 
 def _new_ticket_page(template: str, form: FlaskForm, status: int = 200) -> tuple[str, int]:
-    if not form.idempotency_key.data:  # type: ignore[attr-defined]
-        form.idempotency_key.data = new_idempotency_key()  # type: ignore[attr-defined]
+    if not form.idempotency_key.data:
+        form.idempotency_key.data = new_idempotency_key()
     return render(template, form=form), status
 
 
@@ -260,7 +260,9 @@ def log_ticket() -> tuple[str, int] | Response:
     if request.method == "GET" or not form.validate():
         return _new_ticket_page("tickets/log.html", form, 422 if request.method == "POST" else 200)
     try:
-        customer = find_or_create_customer(form.customer_email.data or "", form.customer_name.data or "")
+        customer = find_or_create_customer(
+            form.customer_email.data or "", form.customer_name.data or ""
+        )
         ticket, _ = services.create_ticket(
             services.NewTicket(
                 subject=form.subject.data or "",
@@ -279,7 +281,10 @@ def log_ticket() -> tuple[str, int] | Response:
         db.session.rollback()
         getattr(form, exc.field or "description").errors.append(exc.message)
         return _new_ticket_page("tickets/log.html", form, 422)
-    flash(f"Logged {ticket.reference} for {ticket.customer.name if ticket.customer else ''}.", "success")
+    flash(
+        f"Logged {ticket.reference} for {ticket.customer.name if ticket.customer else ''}.",
+        "success",
+    )
     return redirect(url_for("tickets.workspace", ticket_id=ticket.id))
 
 

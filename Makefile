@@ -1,0 +1,67 @@
+# Two commands matter: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export FLASK_APP := wsgi.py
+
+# Debian packages the test suite needs: Chromium for browser tests, PostgreSQL 15
+# server binaries (and pg_virtualenv from postgresql-common) for the PostgreSQL run.
+DEB_PACKAGES := chromium postgresql-15 postgresql-common
+
+.PHONY: install run test lint test-sqlite test-postgres test-pg-inner system-deps bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
+	FLASK_DEBUG=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v pg_virtualenv >/dev/null || missing="$$missing postgresql-common"; \
+	[ -x /usr/lib/postgresql/15/bin/postgres ] || missing="$$missing postgresql-15"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PACKAGES); \
+	  else \
+	    echo "The tests need Debian packages that are missing. Run:"; \
+	    echo "  sudo apt-get update && sudo apt-get install -y $(DEB_PACKAGES)"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+lint: install
+	$(BIN)/ruff check helpdesk tests bench wsgi.py
+	$(BIN)/ruff format --check helpdesk tests bench wsgi.py
+	$(BIN)/mypy
+
+test-sqlite: install
+	$(BIN)/pytest -p no:cacheprovider
+
+# pg_virtualenv makes a throwaway PostgreSQL 15 cluster, runs the command, then drops it.
+test-postgres: install system-deps
+	pg_virtualenv -v 15 $(MAKE) --no-print-directory test-pg-inner
+
+test-pg-inner:
+	TEST_DATABASE_URL="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@$$PGHOST:$${PGPORT:-5432}/$$PGDATABASE" \
+	  $(BIN)/pytest -p no:cacheprovider
+
+test: install system-deps lint test-sqlite test-postgres
+
+bench: install
+	$(BIN)/python bench/run.py --tickets 100000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
