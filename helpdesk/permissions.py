@@ -47,11 +47,7 @@ def can_work_ticket(user: Any, ticket: Ticket) -> bool:
 
 def can_reply_as_customer(user: Any, ticket: Ticket) -> bool:
     """The ticket's own customer may add to it while it is open."""
-    return (
-        _signed_in(user)
-        and ticket.customer_id == user.id
-        and ticket.is_open
-    )
+    return _signed_in(user) and ticket.customer_id == user.id and ticket.is_open
 
 
 def can_view_attachment(user: Any, attachment: Attachment) -> bool:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app, make_response
-from werkzeug.wrappers import Response
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
 
 from helpdesk.errors import bp
 from helpdesk.htmx import render, wants_fragment

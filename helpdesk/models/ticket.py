@@ -109,7 +109,8 @@ class TicketEvent(Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship(lazy="joined")
-    attachments: Mapped[list[Attachment]] = relationship(back_populates="event")
+    # Loaded with the events in one query, so a long timeline is not N+1.
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="event", lazy="selectin")
 
     def __repr__(self) -> str:
         return f"<TicketEvent {self.id} {self.kind}>"

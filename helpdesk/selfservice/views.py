@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import abort, request
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from helpdesk.domain import RouteKind
@@ -10,7 +11,6 @@ from helpdesk.htmx import render
 from helpdesk.models import Route
 from helpdesk.selfservice import bp
 from helpdesk.selfservice.matching import record_deflection, suggest_routes
-from sqlalchemy import select
 
 
 def _active_route_or_404(route_id: int) -> Route:

@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from helpdesk.domain import (
     CAUSE_LABELS,

@@ -103,9 +103,7 @@ def _after(stmt: Select[Any], sort: str, cursor: str) -> Select[Any]:
         tid = int(last_id)
         if sort == "priority":
             p = int(key)
-            return stmt.where(
-                or_(Ticket.priority > p, and_(Ticket.priority == p, Ticket.id < tid))
-            )
+            return stmt.where(or_(Ticket.priority > p, and_(Ticket.priority == p, Ticket.id < tid)))
         from datetime import UTC
 
         at = datetime.fromtimestamp(float(key), UTC)

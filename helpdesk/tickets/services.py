@@ -182,11 +182,7 @@ def acknowledge(
     need = _text(need, "need", "What the customer needs", 2000)
     impact = _text(impact, "impact", "The impact on them", 2000)
     feeling = _text(feeling, "feeling", "How they feel about it", 2000)
-    body = (
-        f"What you need: {need}\n"
-        f"How it affects you: {impact}\n"
-        f"How you feel about it: {feeling}"
-    )
+    body = f"What you need: {need}\nHow it affects you: {impact}\nHow you feel about it: {feeling}"
     event = record_event(
         ticket,
         actor,
@@ -256,9 +252,7 @@ def reply(
         raise WorkflowError("This ticket is closed; replies can no longer be sent.")
     if ticket.customer_id is None:
         raise WorkflowError("This ticket has no customer to reply to.", "body")
-    return _add_message(
-        ticket, actor, "reply", body, public=True, idempotency_key=idempotency_key
-    )
+    return _add_message(ticket, actor, "reply", body, public=True, idempotency_key=idempotency_key)
 
 
 def add_note(
@@ -269,9 +263,7 @@ def add_note(
     idempotency_key: str | None = None,
 ) -> TicketEvent:
     """Add an internal note that only staff can see."""
-    return _add_message(
-        ticket, actor, "note", body, public=False, idempotency_key=idempotency_key
-    )
+    return _add_message(ticket, actor, "note", body, public=False, idempotency_key=idempotency_key)
 
 
 def customer_reply(

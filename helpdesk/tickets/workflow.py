@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpdesk.domain import Status
+from helpdesk.extensions import db
 from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
 
@@ -16,9 +17,7 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.ACKNOWLEDGED: frozenset(
         {S.AWAITING_CUSTOMER, S.OPTIONS, S.IN_PROGRESS, S.RESOLVED, S.CLOSED_UNRESOLVED}
     ),
-    S.AWAITING_CUSTOMER: frozenset(
-        {S.ACKNOWLEDGED, S.OPTIONS, S.IN_PROGRESS, S.CLOSED_UNRESOLVED}
-    ),
+    S.AWAITING_CUSTOMER: frozenset({S.ACKNOWLEDGED, S.OPTIONS, S.IN_PROGRESS, S.CLOSED_UNRESOLVED}),
     S.OPTIONS: frozenset({S.AWAITING_APPROVAL, S.AGREED, S.AWAITING_CUSTOMER, S.CLOSED_UNRESOLVED}),
     S.AWAITING_APPROVAL: frozenset({S.OPTIONS, S.CLOSED_UNRESOLVED}),
     S.AGREED: frozenset({S.IN_PROGRESS, S.OPTIONS, S.CLOSED_UNRESOLVED}),
@@ -44,8 +43,7 @@ class StaleTicketError(WorkflowError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This ticket changed since you opened it. Here is the latest; "
-            "check it and try again."
+            "This ticket changed since you opened it. Here is the latest; check it and try again."
         )
 
 
@@ -80,6 +78,8 @@ def record_event(
         idempotency_key=idempotency_key,
         created_at=now,
     )
+    # Added explicitly: SQLAlchemy 2 no longer cascades through the backref.
+    db.session.add(event)
     ticket.updated_at = now
     counts = public if is_update is None else is_update
     if counts and actor is not None and actor.is_staff:
@@ -97,9 +97,7 @@ def transition(
     :raise WorkflowError: when the flow does not allow the move.
     """
     if not can_transition(ticket.status, to):
-        raise WorkflowError(
-            f"A ticket that is '{ticket.status}' cannot move to '{to}'."
-        )
+        raise WorkflowError(f"A ticket that is '{ticket.status}' cannot move to '{to}'.")
     old = ticket.status
     ticket.status = to
     if to in (S.CLOSED_SATISFIED, S.CLOSED_UNRESOLVED, S.CLOSED_NO_RESPONSE):
