@@ -7,12 +7,21 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter, Map
 
 from helpdesk.config import Config, DevConfig
 from helpdesk.extensions import csrf, db, login_manager, migrate
 from helpdesk.extensions import htmx as htmx_ext  # helpdesk.htmx is our module
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` capped at a 64-bit id: a forged huge id is a 404, not an overflow."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
@@ -29,6 +38,8 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    # Before the blueprints: their rules pick the converter up when they are added.
+    app.url_map.converters["int"] = IdConverter
     register_blueprints(app)
     register_template_helpers(app)
     register_responses(app)
@@ -47,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     from helpdesk import models  # noqa: F401  (register the tables)
+    from helpdesk.tickets import sla  # noqa: F401  (keeps SLA clocks in step on flush)
     from helpdesk.auth.sessions import load_user
 
     login_manager.user_loader(load_user)
@@ -72,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from helpdesk.auth import bp as auth_bp
     from helpdesk.errors import bp as errors_bp
     from helpdesk.main import bp as main_bp
+    from helpdesk.notifications import bp as notifications_bp
     from helpdesk.portal import bp as portal_bp
     from helpdesk.selfservice import bp as selfservice_bp
     from helpdesk.tickets import bp as tickets_bp
@@ -83,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tickets_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(attachments_bp)
+    app.register_blueprint(notifications_bp, url_prefix="/staff")
     app.register_blueprint(errors_bp)
 
 
@@ -109,5 +123,7 @@ def register_responses(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from helpdesk.cli import register_commands
+    from helpdesk.jobs import jobs_cli
 
     register_commands(app)
+    app.cli.add_command(jobs_cli)

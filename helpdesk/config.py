@@ -35,6 +35,16 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Northwind Supplies")
+    # Links in email are built from this, never from the request's Host header.
+    EXTERNAL_BASE_URL = os.environ.get("EXTERNAL_BASE_URL", "http://127.0.0.1:5000")
+    # A resolved ticket the customer does not confirm closes as "no response" after this.
+    CONFIRMATION_DAYS = int(os.environ.get("CONFIRMATION_DAYS", "7"))
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "helpdesk@example.com")
 
 
 class DevConfig(Config):
@@ -44,3 +54,6 @@ class DevConfig(Config):
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"  # noqa: S105 - fixed key for reproducible tests
+    # Cheap hashing keeps hundreds of sign-ins fast; the algorithm stays Argon2id.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024

@@ -1,12 +1,31 @@
 """All models, importable from one place (Alembic's autogenerate needs them loaded)."""
 
 from helpdesk.models import guards  # noqa: E402,F401  (append-only listeners)
+from helpdesk.models.notification import Notification, OutboxMessage
+from helpdesk.models.resolution import (
+    Approval,
+    Confirmation,
+    Option,
+    Promise,
+    SatisfactionResponse,
+    SlaAlert,
+    SlaPolicy,
+)
 from helpdesk.models.selfservice import Deflection, Route
 from helpdesk.models.ticket import Attachment, Category, Ticket, TicketEvent
 from helpdesk.models.user import User, UserRole
 
 __all__ = [
+    "Approval",
     "Attachment",
+    "Confirmation",
+    "Notification",
+    "Option",
+    "OutboxMessage",
+    "Promise",
+    "SatisfactionResponse",
+    "SlaAlert",
+    "SlaPolicy",
     "Category",
     "Deflection",
     "Route",

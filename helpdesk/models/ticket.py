@@ -38,6 +38,8 @@ class Ticket(Model):
         Index("ix_tickets_origin_id", "origin", "id"),
         Index("ix_tickets_customer_id_id", "customer_id", "id"),
         Index("ix_tickets_updated_at_id", "updated_at", "id"),
+        Index("ix_tickets_sla_due_at_id", "sla_due_at", "id"),
+        Index("ix_tickets_reopened_at", "reopened_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +65,16 @@ class Ticket(Model):
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_public_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the customer says "not solved"; the agent's queue shows these first.
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who holds it after an escalation: a specialist team's name, or a person's.
+    escalated_to: Mapped[str | None] = mapped_column(String(160))
+    # SLA clocks, kept on the row so the queue can sort by breach risk with an index.
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     category: Mapped[Category | None] = relationship(lazy="joined")

@@ -132,23 +132,25 @@ def create_ticket(
         created_at=now,
         updated_at=now,
     )
-    db.session.add(ticket)
     on_behalf = customer is not None and created_by.id != customer.id
-    created = record_event(
-        ticket,
-        created_by,
-        "created",
-        body=description,
-        public=customer is not None,
-        is_update=False,
-        data={
-            "channel": data.channel,
-            "origin": data.origin,
-            "on_behalf": on_behalf,
-        },
-    )
-    for upload in uploads:
-        store(upload, ticket=ticket, event=created, uploader=created_by)
+    # Nothing is written before the commit below, where a duplicate key is handled.
+    with db.session.no_autoflush:
+        db.session.add(ticket)
+        created = record_event(
+            ticket,
+            created_by,
+            "created",
+            body=description,
+            public=customer is not None,
+            is_update=False,
+            data={
+                "channel": data.channel,
+                "origin": data.origin,
+                "on_behalf": on_behalf,
+            },
+        )
+        for upload in uploads:
+            store(upload, ticket=ticket, event=created, uploader=created_by)
     try:
         db.session.commit()
     except IntegrityError:
@@ -280,6 +282,8 @@ def customer_reply(
         raise WorkflowError("Only the ticket's customer can reply here.")
     if not ticket.is_open:
         raise WorkflowError("This ticket is closed. Raise a new problem if you need help.")
+    # Check the message before moving the status, so a refusal leaves nothing half-done.
+    body = _text(body, "body", "The message")
     if ticket.status == Status.AWAITING_CUSTOMER:
         transition(ticket, Status.ACKNOWLEDGED, customer, public=False)
     return _add_message(

@@ -1,0 +1,26 @@
+"""Scheduled jobs for cron: ``flask helpdesk tick`` and ``flask helpdesk send-mail``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+jobs_cli = AppGroup("helpdesk", help="Scheduled jobs (run them from cron).")
+
+
+@jobs_cli.command("tick")
+def tick_command() -> None:
+    """Advance the clocks: SLA alerts, overdue promises, confirmation time-outs."""
+    from helpdesk.tickets.tick import run_tick
+
+    click.echo(str(run_tick()))
+
+
+@jobs_cli.command("send-mail")
+@click.option("--batch", default=100, show_default=True, help="Most messages to send now.")
+def send_mail_command(batch: int) -> None:
+    """Deliver queued email over SMTP, retrying failures with back-off."""
+    from helpdesk.notifications.mailer import send_due
+
+    report = send_due(batch=batch)
+    click.echo(f"sent {report.sent}, failed {report.failed}")

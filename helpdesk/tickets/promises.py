@@ -1,0 +1,171 @@
+"""Promises to the customer: made with an owner and a due time, then kept or broken."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from helpdesk.extensions import db
+from helpdesk.formatting import when
+from helpdesk.models import Promise, Ticket, User
+from helpdesk.models.types import utcnow
+from helpdesk.notifications.services import notify_customer, notify_staff, supervisors
+from helpdesk.tickets.services import _commit, _text
+from helpdesk.tickets.workflow import WorkflowError, record_event
+
+
+def make_promise(
+    ticket: Ticket,
+    actor: User,
+    *,
+    description: str,
+    owner: User,
+    due_at: datetime,
+    idempotency_key: str | None = None,
+) -> Promise:
+    """Record a promise the customer can see, owned by a member of staff."""
+    if idempotency_key and (
+        existing := db.session.scalar(
+            select(Promise).where(Promise.idempotency_key == idempotency_key)
+        )
+    ):
+        return existing
+    if not ticket.is_open:
+        raise WorkflowError("This ticket is closed.")
+    if ticket.customer is None:
+        raise WorkflowError("Promises are made to a customer; this ticket has none.")
+    description = _text(description, "description", "What was promised", 1000)
+    if not owner.is_staff or not owner.active:
+        raise WorkflowError("The owner must be an active member of staff.", "owner_id")
+    if due_at.tzinfo is None:
+        raise WorkflowError("Give the due time with a time zone.", "due_at")
+    if due_at <= utcnow():
+        raise WorkflowError("The due time must be in the future.", "due_at")
+    if due_at > utcnow() + timedelta(days=366):
+        raise WorkflowError("The due time must be within a year.", "due_at")
+    promise = Promise(
+        ticket=ticket,
+        owner=owner,
+        created_by_id=actor.id,
+        description=description,
+        due_at=due_at,
+        idempotency_key=idempotency_key,
+    )
+    db.session.add(promise)
+    db.session.flush()
+    record_event(
+        ticket,
+        actor,
+        "promise_made",
+        body=f"{description} (by {when(due_at)})",
+        public=True,
+        data={"promise_id": promise.id, "owner": owner.name, "due_at": due_at.isoformat()},
+    )
+    if owner.id != actor.id:
+        notify_staff(
+            [owner], "promise_assigned", f"You own a promise on {ticket.reference}.", ticket=ticket
+        )
+    notify_customer(
+        ticket,
+        "promise_made",
+        "What we have promised",
+        f"We promise: {description}. Due by {when(due_at)}.",
+    )
+    _commit()
+    return promise
+
+
+def keep_promise(promise: Promise, actor: User) -> None:
+    """Mark the promise kept; the customer is told."""
+    if promise.state != "open":
+        raise WorkflowError("This promise is already closed.")
+    promise.state = "kept"
+    promise.closed_at = utcnow()
+    record_event(
+        promise.ticket,
+        actor,
+        "promise_kept",
+        body=promise.description,
+        public=True,
+        data={"promise_id": promise.id, "on_time": promise.closed_at <= promise.due_at},
+    )
+    notify_customer(
+        promise.ticket, "promise_kept", "We kept our promise", f"Done: {promise.description}."
+    )
+    _commit()
+
+
+def break_promise(promise: Promise, actor: User, reason: str) -> None:
+    """Mark the promise broken with a reason the customer is told."""
+    if promise.state != "open":
+        raise WorkflowError("This promise is already closed.")
+    reason = _text(reason, "reason", "The reason", 2000)
+    promise.state = "broken"
+    promise.reason = reason
+    promise.closed_at = utcnow()
+    record_event(
+        promise.ticket,
+        actor,
+        "promise_broken",
+        body=f"{promise.description}: {reason}",
+        public=True,
+        data={"promise_id": promise.id, "customer_told": True},
+    )
+    notify_customer(
+        promise.ticket,
+        "promise_broken",
+        "We could not keep a promise",
+        f"We promised: {promise.description}. We could not keep it, because: {reason}",
+    )
+    _commit()
+
+
+def promises_for(ticket: Ticket) -> list[Promise]:
+    return list(
+        db.session.scalars(
+            select(Promise).where(Promise.ticket_id == ticket.id).order_by(Promise.due_at)
+        )
+    )
+
+
+def flag_overdue(now: datetime | None = None) -> int:
+    """Alert owners and supervisors about open promises past due (once each)."""
+    now = now or utcnow()
+    overdue = list(
+        db.session.scalars(
+            select(Promise).where(
+                Promise.state == "open",
+                Promise.due_at < now,
+                Promise.overdue_notified_at.is_(None),
+            )
+        )
+    )
+    for promise in overdue:
+        # No timeline event: that would bump the ticket's version under someone's feet.
+        promise.overdue_notified_at = now
+        ticket = promise.ticket
+        notify_staff(
+            [promise.owner, *supervisors(exclude=promise.owner)],
+            "promise_overdue",
+            f"Promise overdue on {ticket.reference}: {promise.description} "
+            f"(owner {promise.owner.name}).",
+            ticket=ticket,
+            email=True,
+        )
+    db.session.commit()
+    return len(overdue)
+
+
+def overdue_for_owner(user: User, now: datetime | None = None) -> list[Promise]:
+    return list(
+        db.session.scalars(
+            select(Promise)
+            .where(
+                Promise.owner_id == user.id,
+                Promise.state == "open",
+                Promise.due_at < (now or utcnow()),
+            )
+            .order_by(Promise.due_at)
+        )
+    )
