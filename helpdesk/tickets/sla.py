@@ -98,9 +98,8 @@ class Clock:
     def words(self) -> str:
         """'2 h 5 min left', '40 min overdue', 'met', 'paused'."""
         state = self.state
-        if state in ("met", "missed", "paused"):
-            return {"met": "met", "missed": "missed", "paused": "paused"}[state]
-        assert self.due_at is not None
+        if state in ("met", "missed", "paused") or self.due_at is None:
+            return state
         delta = abs(self.due_at - self.now)
         total = int(delta.total_seconds() // 60)
         days, rest = divmod(total, 24 * 60)

@@ -37,15 +37,15 @@ def alert_sla_breaches(now: datetime) -> int:
     )
     count = 0
     for ticket in breached:
-        assert ticket.sla_due_at is not None
+        due = ticket.sla_due_at
+        if due is None:
+            continue
         exists = db.session.scalar(
-            select(SlaAlert.id).where(
-                SlaAlert.ticket_id == ticket.id, SlaAlert.due_at == ticket.sla_due_at
-            )
+            select(SlaAlert.id).where(SlaAlert.ticket_id == ticket.id, SlaAlert.due_at == due)
         )
         if exists:
             continue
-        db.session.add(SlaAlert(ticket_id=ticket.id, due_at=ticket.sla_due_at))
+        db.session.add(SlaAlert(ticket_id=ticket.id, due_at=due))
         who = [ticket.assignee] if ticket.assignee else supervisors()
         notify_staff(
             who, "sla_breach", f"{ticket.reference} has missed an SLA target.", ticket=ticket
