@@ -5,7 +5,7 @@ Each function takes plain arguments, checks the move, writes the event and commi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,15 +28,21 @@ from helpdesk.domain import (
 from helpdesk.extensions import db
 from helpdesk.models import Category, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
+from helpdesk.notifications.services import notify_customer, notify_staff
 from helpdesk.tickets.workflow import (
     StaleTicketError,
     WorkflowError,
+    can_transition,
     record_event,
     transition,
 )
 
 SUBJECT_MAX = 200
 TEXT_MAX = 10_000
+UPDATE_KINDS = {
+    "answer": "Answers the customer's request for information",
+    "volunteered": "Volunteered: information they did not ask for",
+}
 
 
 @dataclass(frozen=True)
@@ -219,6 +225,7 @@ def _add_message(
     public: bool,
     idempotency_key: str | None,
     data: dict[str, Any] | None = None,
+    before_commit: Callable[[TicketEvent], object] | None = None,
 ) -> TicketEvent:
     existing = _existing_event(idempotency_key)
     if existing is not None:
@@ -227,6 +234,8 @@ def _add_message(
     event = record_event(
         ticket, actor, kind, body=body, public=public, data=data, idempotency_key=idempotency_key
     )
+    if before_commit is not None:
+        before_commit(event)
     try:
         _commit()
     except IntegrityError:
@@ -245,16 +254,30 @@ def reply(
     *,
     expected_version: int | None = None,
     idempotency_key: str | None = None,
+    update_kind: str = "volunteered",
 ) -> TicketEvent:
-    """Send a public reply to the customer."""
+    """Send a public update, recorded as answering the customer or volunteered."""
     if (existing := _existing_event(idempotency_key)) is not None:
         return existing
     _check_version(ticket, expected_version)
+    if update_kind not in UPDATE_KINDS:
+        raise WorkflowError("Say whether this answers the customer or is volunteered.", "kind")
     if not ticket.is_open:
         raise WorkflowError("This ticket is closed; replies can no longer be sent.")
     if ticket.customer_id is None:
         raise WorkflowError("This ticket has no customer to reply to.", "body")
-    return _add_message(ticket, actor, "reply", body, public=True, idempotency_key=idempotency_key)
+    return _add_message(
+        ticket,
+        actor,
+        "reply",
+        body,
+        public=True,
+        idempotency_key=idempotency_key,
+        data={"update_kind": update_kind},
+        before_commit=lambda event: notify_customer(
+            ticket, "update", "An update on your problem", event.body
+        ),
+    )
 
 
 def add_note(
@@ -284,11 +307,52 @@ def customer_reply(
         raise WorkflowError("This ticket is closed. Raise a new problem if you need help.")
     # Check the message before moving the status, so a refusal leaves nothing half-done.
     body = _text(body, "body", "The message")
+    data: dict[str, Any] = {}
     if ticket.status == Status.AWAITING_CUSTOMER:
-        transition(ticket, Status.ACKNOWLEDGED, customer, public=False)
+        question = open_question(ticket)
+        back_to = Status.ACKNOWLEDGED
+        if question is not None:
+            # The answer threads under the question and the ticket goes back where it was.
+            data["answers"] = question.id
+            before = question.data.get("status_before", Status.ACKNOWLEDGED)
+            if before != Status.AWAITING_CUSTOMER and can_transition(ticket.status, before):
+                back_to = Status(before)
+        transition(ticket, back_to, customer, public=False)
     return _add_message(
-        ticket, customer, "customer_message", body, public=True, idempotency_key=idempotency_key
+        ticket,
+        customer,
+        "customer_message",
+        body,
+        public=True,
+        idempotency_key=idempotency_key,
+        data=data,
+        before_commit=lambda _event: notify_staff(
+            [ticket.assignee],
+            "customer_message",
+            f"The customer wrote on {ticket.reference}.",
+            ticket=ticket,
+        ),
     )
+
+
+def default_update_kind(ticket: Ticket) -> str:
+    """An update after the customer last wrote answers them; otherwise it is volunteered."""
+    for event in reversed(ticket.events):
+        if event.is_public and event.actor_id is not None:
+            if event.actor_id == ticket.customer_id:
+                return "answer"
+            if event.kind in ("reply", "question", "acknowledged"):
+                return "volunteered"
+    return "volunteered"
+
+
+def open_question(ticket: Ticket) -> TicketEvent | None:
+    """The latest clarifying question the customer has not answered yet."""
+    answered = {e.data.get("answers") for e in ticket.events if e.kind == "customer_message"}
+    for event in reversed(ticket.events):
+        if event.kind == "question":
+            return None if event.id in answered else event
+    return None
 
 
 def assignable_staff() -> list[User]:
