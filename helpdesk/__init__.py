@@ -58,8 +58,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     from helpdesk import models  # noqa: F401  (register the tables)
-    from helpdesk.tickets import sla  # noqa: F401  (keeps SLA clocks in step on flush)
     from helpdesk.auth.sessions import load_user
+    from helpdesk.tickets import sla  # noqa: F401  (keeps SLA clocks in step on flush)
 
     login_manager.user_loader(load_user)
 
@@ -80,6 +80,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from helpdesk.admin import bp as admin_bp
+    from helpdesk.approvals import bp as approvals_bp
     from helpdesk.attachments import bp as attachments_bp
     from helpdesk.auth import bp as auth_bp
     from helpdesk.errors import bp as errors_bp
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(attachments_bp)
     app.register_blueprint(notifications_bp, url_prefix="/staff")
+    app.register_blueprint(approvals_bp, url_prefix="/staff")
     app.register_blueprint(errors_bp)
 
 

@@ -8,17 +8,18 @@ from flask.cli import AppGroup
 
 from helpdesk.auth.services import AccountError, create_user
 from helpdesk.domain import Role
+from helpdesk.money import MoneyError, parse_money
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 
 
-def parse_money(value: str) -> int:
-    """'250' or '250.50' pounds -> minor units."""
-    pounds, _, pence = value.strip().lstrip("£").partition(".")
-    if not pounds.isdigit() or (pence and (not pence.isdigit() or len(pence) > 2)):
-        raise click.BadParameter("give an amount in pounds, like 250 or 99.50")
-    return int(pounds) * 100 + int(pence.ljust(2, "0") or 0)
+def _money_option(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    """Read pounds as minor units, refusing bad amounts before the password prompt."""
+    try:
+        return parse_money(value)
+    except MoneyError as exc:
+        raise click.BadParameter(exc.message) from exc
 
 
 @users_cli.command("create")
@@ -33,10 +34,21 @@ def parse_money(value: str) -> int:
     help="Repeat for several roles.",
 )
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--limit", default="0", help="Limit of authority in pounds, e.g. 250.")
+@click.option(
+    "--limit",
+    "limit_minor",
+    default="0",
+    callback=_money_option,
+    help="Limit of authority in pounds, e.g. 250.",
+)
 @click.option("--approve-exceptions", is_flag=True, help="May approve exceptions to policy.")
 def create_user_command(
-    email: str, name: str, roles: tuple[str, ...], password: str, limit: str, approve_exceptions: bool
+    email: str,
+    name: str,
+    roles: tuple[str, ...],
+    password: str,
+    limit_minor: int,
+    approve_exceptions: bool,
 ) -> None:
     """Create an account (staff or customer)."""
     try:
@@ -45,7 +57,7 @@ def create_user_command(
             name=name,
             roles=set(roles),
             password=password,
-            authority_limit_minor=parse_money(limit),
+            authority_limit_minor=limit_minor,
             can_approve_exceptions=approve_exceptions,
         )
     except AccountError as exc:

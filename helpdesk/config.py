@@ -35,6 +35,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Northwind Supplies")
+    # Times are stored in UTC and shown (and typed) in the organisation's zone.
+    DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Europe/London")
     # Links in email are built from this, never from the request's Host header.
     EXTERNAL_BASE_URL = os.environ.get("EXTERNAL_BASE_URL", "http://127.0.0.1:5000")
     # A resolved ticket the customer does not confirm closes as "no response" after this.

@@ -144,6 +144,52 @@ ROUTE_KIND_LABELS: dict[str, str] = {
 }
 
 
-def choices(labels: dict) -> list[tuple[str, str]]:
-    """Turn a label map into WTForms choices."""
-    return [(str(k), v) for k, v in labels.items()]
+REMEDY_LABELS: dict[str, str] = {
+    "refund": "Refund",
+    "replacement": "Replacement",
+    "repair": "Repair",
+    "credit": "Credit or goodwill",
+    "apology": "Explanation or apology",
+    "process_change": "Process change",
+    "other": "Other",
+}
+
+
+# How each timeline event reads after the actor's name, for staff.
+EVENT_LABELS: dict[str, str] = {
+    "created": "raised the ticket",
+    "acknowledged": "acknowledged the problem",
+    "reply": "sent an update",
+    "customer_message": "wrote",
+    "note": "added a note",
+    "question": "asked a question",
+    "option_added": "added an option",
+    "option_edited": "edited an option",
+    "option_recommended": "recommended an option",
+    "confirmation_requested": "asked a colleague to confirm an option",
+    "option_confirmed": "confirmed an option",
+    "option_challenged": "challenged an option",
+    "approval_requested": "asked for approval",
+    "approval_granted": "approved an option",
+    "approval_refused": "refused approval",
+    "options_offered": "offered options to the customer",
+    "option_agreed": "agreed an option",
+    "option_declined": "declined an option",
+    "option_implemented": "implemented the agreed option",
+    "promise_made": "made a promise",
+    "promise_kept": "kept a promise",
+    "promise_broken": "could not keep a promise",
+    "route_offered": "offered another route",
+    "escalated": "escalated the ticket",
+    "resolution_check": "resolved it and asked the customer to confirm",
+    "customer_confirmed": "confirmed the problem is solved",
+    "customer_reopened": "said the problem is not solved",
+    "closed_unresolved": "closed it unresolved, with reasons",
+    "no_response": "closed it: no answer to the resolution check",
+    "status_changed": "changed the status",
+}
+
+
+def choices(labels: dict) -> dict[str, str]:
+    """Turn a label map into WTForms choices (its value -> label shorthand)."""
+    return {str(k): v for k, v in labels.items()}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 
 from helpdesk import domain
 
@@ -18,10 +19,17 @@ def money(minor: int | None) -> str:
     return f"{sign}£{pounds:,}.{pence:02d}"
 
 
+def _zone() -> tzinfo:
+    if has_app_context():
+        return ZoneInfo(current_app.config.get("DISPLAY_TIMEZONE", "UTC"))
+    return UTC
+
+
 def when(value: datetime | None) -> str:
+    """A date and time in the organisation's zone: '05 Mar 2026 14:30'."""
     if value is None:
         return "—"
-    return value.astimezone(UTC).strftime("%d %b %Y %H:%M")
+    return value.astimezone(_zone()).strftime("%d %b %Y %H:%M")
 
 
 def ago(value: datetime | None, now: datetime | None = None) -> str:
@@ -55,3 +63,4 @@ def register_filters(app: Flask) -> None:
         "cause_label",
     )
     app.add_template_filter(lambda k: domain.ROUTE_KIND_LABELS.get(k, k), "route_kind_label")
+    app.add_template_filter(lambda r: domain.REMEDY_LABELS.get(r, r), "remedy_label")

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import select
 from wtforms import SelectField
+from wtforms.validators import ValidationError
 
 from helpdesk.extensions import db
 from helpdesk.models import Category
@@ -15,12 +16,12 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
-def category_choices(blank: str | None = None) -> list[tuple[str, str]]:
+def category_choices(blank: str | None = None) -> dict[str, str]:
     rows = db.session.scalars(
         select(Category).where(Category.active.is_(True)).order_by(Category.name)
     )
-    choices = [(str(c.id), c.name) for c in rows]
-    return ([("", blank)] if blank is not None else []) + choices
+    found = {str(c.id): c.name for c in rows}
+    return ({"": blank} if blank is not None else {}) | found
 
 
 class ChoiceField(SelectField):
@@ -29,4 +30,4 @@ class ChoiceField(SelectField):
     def pre_validate(self, form: object) -> None:
         values = {str(value) for value, *_ in self.iter_choices()}
         if str(self.data if self.data is not None else "") not in values:
-            raise ValueError("Choose one of the listed options.")
+            raise ValidationError("Choose one of the listed options.")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import text
@@ -78,6 +78,11 @@ class CSRFClient(FlaskClient):
     the way base.html does for htmx (``csrf=False`` sends none)."""
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        # The ``app`` fixture keeps one app context open, which Flask reuses (with its
+        # ``g``) for every request: forget Flask-Login's cached user so each request
+        # loads it from its own session cookie, as a real request does.
+        if has_app_context():
+            g.pop("_login_user", None)
         send_token = kwargs.pop("csrf", True)
         method = (kwargs.get("method") or "GET").upper()
         if send_token and method not in ("GET", "HEAD", "OPTIONS"):

@@ -1,12 +1,98 @@
+"""Admin pages for accounts: list, create, edit (roles, limit of authority, active)."""
+
 from __future__ import annotations
 
-from helpdesk.admin import bp
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user, login_user
+from werkzeug.wrappers import Response
+
+from helpdesk.admin import bp, services
+from helpdesk.admin.forms import ROLE_LABELS, EditUserForm, NewUserForm
+from helpdesk.admin.pages import after_id, form_page
+from helpdesk.admin.services import AdminError
 from helpdesk.htmx import render
-from helpdesk.permissions import can_manage_users, require
+from helpdesk.models import User
+from helpdesk.permissions import can_manage_users, get_user_or_404, require
 
 
 @bp.route("/users")
 @require(can_manage_users)
 def users() -> str:
-    """List accounts."""
-    return render("admin/users.html")
+    """List accounts, filtered by role and by name or email, fifty to a page."""
+    role = request.args.get("role", "")
+    role = role if role in ROLE_LABELS else ""
+    q = request.args.get("q", "").strip()[:200]
+    after = after_id(request.args.get("after"))
+    page = services.list_users(role=role, q=q, after=after)
+    return render(
+        "admin/users.html",
+        "user_list",
+        page=page,
+        role=role,
+        q=q,
+        after=after,
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@require(can_manage_users)
+def new_user() -> tuple[str, int] | Response:
+    """Create a staff or customer account."""
+    form = NewUserForm()
+    if not form.validate_on_submit():
+        return form_page("admin/user_form.html", form, user=None)
+    try:
+        user = services.create_account(
+            name=form.name.data or "",
+            email=form.email.data or "",
+            roles=set(form.roles.data or []),
+            password=form.password.data or None,
+            authority_limit_minor=form.authority_limit.data or 0,
+            can_approve_exceptions=bool(form.can_approve_exceptions.data),
+        )
+    except AdminError as exc:
+        return form_page("admin/user_form.html", form, exc, user=None)
+    flash(f"Account created for {user.name} ({user.email}).", "success")
+    return redirect(url_for("admin.users"))
+
+
+def _user_data(user: User) -> dict[str, Any]:
+    return {
+        "name": user.name,
+        "roles": sorted(user.role_names),
+        "authority_limit": user.authority_limit_minor,
+        "can_approve_exceptions": user.can_approve_exceptions,
+        "active": user.active,
+    }
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require(can_manage_users)
+def edit_user(user_id: int) -> tuple[str, int] | Response:
+    """Change a person's name, roles, limit of authority, exceptions flag and active flag."""
+    user = get_user_or_404(user_id)
+    form = EditUserForm() if request.method == "POST" else EditUserForm(data=_user_data(user))
+    if not form.validate_on_submit():
+        return form_page("admin/user_form.html", form, user=user)
+    try:
+        ended = services.update_account(
+            user,
+            acting=current_user,
+            name=form.name.data or "",
+            roles=set(form.roles.data or []),
+            authority_limit_minor=form.authority_limit.data or 0,
+            can_approve_exceptions=bool(form.can_approve_exceptions.data),
+            active=bool(form.active.data),
+        )
+    except AdminError as exc:
+        return form_page("admin/user_form.html", form, exc, user=user)
+    if ended and user.id == current_user.id:
+        login_user(user)  # keep this session; the admin's other sessions still end
+    message = f"Saved {user.name}'s account."
+    if ended:
+        message += " Their sessions have ended: they must sign in again."
+    flash(message, "success")
+    return redirect(url_for("admin.users"))

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
 from flask import abort, send_file
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from helpdesk.attachments import bp
 from helpdesk.attachments.storage import path_of
 from helpdesk.extensions import db
 from helpdesk.models import Attachment
-from helpdesk.permissions import can_view_attachment
+from helpdesk.permissions import can_view_attachment, require, signed_in
 
 
 @bp.route("/attachments/<int:attachment_id>")
-@login_required
+@require(signed_in)  # like every other page: a redirect to sign in, 401 for htmx
 def download(attachment_id: int) -> Response:
     """Send an attachment to someone who may see its ticket, as a download."""
     attachment = db.session.get(Attachment, attachment_id)

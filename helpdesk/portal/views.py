@@ -75,6 +75,8 @@ def raise_problem() -> tuple[str, int] | Response:
 def my_tickets() -> str:
     """List the customer's own problems, newest first."""
     before = request.args.get("before", type=int)
+    if before is not None and not 0 < before < 2**63:
+        before = None  # a forged cursor starts from the newest instead of overflowing
     stmt = select(Ticket).where(Ticket.customer_id == current_user.id)
     if before:
         stmt = stmt.where(Ticket.id < before)
@@ -131,6 +133,7 @@ def reply(ticket_id: int) -> tuple[str, int] | Response:
         form.body.errors.append(exc.message)
         return _ticket_page(found, form, 422)
     if request.headers.get("HX-Request"):
-        return _ticket_page(found, CustomerReplyForm())
+        # formdata=None: an empty box, not the message just sent (Flask-WTF binds request.form).
+        return _ticket_page(found, CustomerReplyForm(formdata=None))
     flash("Your message has been added.", "success")
     return redirect(url_for("portal.ticket", ticket_id=found.id))

@@ -51,7 +51,9 @@ def suggest_routes(text: str, limit: int = 5) -> list[Route]:
 
 def record_deflection(route: Route, user: User | None, query_text: str) -> Deflection:
     """Count a customer helped by a route without a ticket."""
-    deflection = Deflection(route=route, user=user, query_text=query_text[:MAX_QUERY])
+    # Deflection has no ``user`` relationship, only the column.
+    user_id = user.id if user is not None else None
+    deflection = Deflection(route=route, user_id=user_id, query_text=query_text[:MAX_QUERY])
     db.session.add(deflection)
     db.session.commit()
     return deflection

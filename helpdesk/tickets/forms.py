@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import HiddenInput
 
@@ -40,6 +40,16 @@ class ReplyForm(VersionedForm):
         "Reply to the customer",
         validators=[DataRequired("Write the reply first."), Length(max=10_000)],
     )
+    update_kind = RadioField(
+        "This update",
+        choices={
+            "answer": "Answers something the customer asked",
+            "volunteered": "Volunteered: news they did not ask for",
+        },
+        default="volunteered",
+        # Left out, the server decides from the timeline (see default_update_kind).
+        validators=[Optional()],
+    )
     idempotency_key = HiddenField()
 
 
@@ -47,6 +57,7 @@ class NoteForm(FlaskForm):
     body = TextAreaField(
         "Internal note (staff only)",
         validators=[DataRequired("Write the note first."), Length(max=10_000)],
+        id="note-body",  # the reply's textarea is "body" on the same page; labels need unique ids
     )
     idempotency_key = HiddenField()
 
@@ -60,7 +71,7 @@ class ClassifyForm(VersionedForm):
     category_id = ChoiceField("Category")
     channel = ChoiceField("Channel", choices=choices(CHANNEL_LABELS))
     origin = ChoiceField("Origin", choices=choices(ORIGIN_LABELS))
-    cause = ChoiceField("Cause", choices=[("", "Not known yet"), *choices(CAUSE_LABELS)])
+    cause = ChoiceField("Cause", choices={"": "Not known yet", **choices(CAUSE_LABELS)})
 
 
 OFFLINE_CHANNELS = {k: v for k, v in CHANNEL_LABELS.items() if k != Channel.INTERNAL}

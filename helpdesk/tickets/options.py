@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from helpdesk.domain import Status
+from helpdesk.domain import REMEDY_LABELS, Status
 from helpdesk.extensions import db
 from helpdesk.formatting import money
 from helpdesk.models import Approval, Confirmation, Option, Ticket, User
@@ -21,15 +21,7 @@ from helpdesk.tickets import authority
 from helpdesk.tickets.services import _check_version, _commit, _text
 from helpdesk.tickets.workflow import WorkflowError, record_event, transition
 
-REMEDY_TYPES = {
-    "refund": "Refund",
-    "replacement": "Replacement",
-    "repair": "Repair",
-    "credit": "Credit or goodwill",
-    "apology": "Explanation or apology",
-    "process_change": "Process change",
-    "other": "Other",
-}
+REMEDY_TYPES = REMEDY_LABELS
 MAX_COST_MINOR = 100_000_000  # £1,000,000: anything above is a typing mistake
 
 

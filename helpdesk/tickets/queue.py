@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import defer
 
 from helpdesk.domain import (
@@ -52,7 +52,8 @@ class QueueFilters:
 
         def number(name: str) -> int | None:
             raw = args.get(name, "")
-            return int(raw) if raw.isdigit() and len(raw) < 10 else None
+            # isdecimal, not isdigit: "²" is a digit that int() refuses.
+            return int(raw) if raw.isdecimal() and len(raw) < 10 else None
 
         priority = number("priority")
         return cls(
@@ -92,24 +93,32 @@ def _cursor_of(ticket: Ticket, sort: str) -> str:
     return str(ticket.id)
 
 
+def _int(raw: str) -> int:
+    """A number from a cursor; one the database cannot hold is as bad as a typo."""
+    value = int(raw)
+    if not -(2**63) <= value < 2**63:
+        raise ValueError(raw)
+    return value
+
+
 def _after(stmt: Select[Any], sort: str, cursor: str) -> Select[Any]:
     """Continue after the cursor: an index range, never an OFFSET."""
     try:
         if sort == "newest":
-            return stmt.where(Ticket.id < int(cursor))
+            return stmt.where(Ticket.id < _int(cursor))
         if sort == "oldest":
-            return stmt.where(Ticket.id > int(cursor))
+            return stmt.where(Ticket.id > _int(cursor))
         key, _, last_id = cursor.rpartition(".")
-        tid = int(last_id)
+        tid = _int(last_id)
         if sort == "priority":
-            p = int(key)
-            return stmt.where(or_(Ticket.priority > p, and_(Ticket.priority == p, Ticket.id < tid)))
+            p = _int(key)
+            # The leading ">=" gives SQLite a range to seek to; the OR alone made it scan
+            # the index from the start on every page (cost grew with the page's depth).
+            return stmt.where(Ticket.priority >= p, or_(Ticket.priority > p, Ticket.id < tid))
         from datetime import UTC
 
         at = datetime.fromtimestamp(float(key), UTC)
-        return stmt.where(
-            or_(Ticket.updated_at < at, and_(Ticket.updated_at == at, Ticket.id < tid))
-        )
+        return stmt.where(Ticket.updated_at <= at, or_(Ticket.updated_at < at, Ticket.id < tid))
     except (ValueError, OverflowError, OSError):
         return stmt  # a mangled cursor starts from the top rather than failing
 

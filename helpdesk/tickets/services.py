@@ -265,7 +265,8 @@ def reply(
     if not ticket.is_open:
         raise WorkflowError("This ticket is closed; replies can no longer be sent.")
     if ticket.customer_id is None:
-        raise WorkflowError("This ticket has no customer to reply to.", "body")
+        # No field: such a ticket shows no reply box, so the message goes at the top.
+        raise WorkflowError("This ticket has no customer to reply to.")
     return _add_message(
         ticket,
         actor,

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -12,10 +10,9 @@ from helpdesk.auth.services import find_or_create_customer
 from helpdesk.domain import Channel, Origin
 from helpdesk.extensions import db
 from helpdesk.forms import category_choices, new_idempotency_key
-from helpdesk.htmx import render, wants_fragment
+from helpdesk.htmx import render
 from helpdesk.models import Category, Ticket, User
 from helpdesk.permissions import get_ticket_or_404, is_staff, require
-from helpdesk.selfservice.matching import suggest_routes
 from helpdesk.tickets import bp, services
 from helpdesk.tickets.forms import (
     AcknowledgeForm,
@@ -33,7 +30,8 @@ from helpdesk.tickets.queue import (
     QueueFilters,
     queue_page,
 )
-from helpdesk.tickets.workflow import StaleTicketError, WorkflowError
+from helpdesk.tickets.workflow import WorkflowError
+from helpdesk.tickets.workspace import act, render_workspace
 
 
 @bp.route("/tickets")
@@ -57,102 +55,18 @@ def queue() -> str:
     )
 
 
-def _assign_choices() -> list[tuple[str, str]]:
-    return [("", "Nobody (unassigned)")] + [
-        (str(u.id), u.name) for u in services.assignable_staff()
-    ]
-
-
-def _forms(ticket: Ticket, posted: dict[str, FlaskForm] | None = None) -> dict[str, FlaskForm]:
-    """Every form of the workspace, fresh except the one just posted (kept as typed)."""
-    posted = posted or {}
-    forms: dict[str, Any] = {
-        "ack": posted.get("ack") or AcknowledgeForm(formdata=None),
-        "reply": posted.get("reply") or ReplyForm(formdata=None),
-        "note": posted.get("note") or NoteForm(formdata=None),
-        "assign": posted.get("assign")
-        or AssignForm(formdata=None, assignee_id=str(ticket.assignee_id or "")),
-        "classify": posted.get("classify")
-        or ClassifyForm(
-            formdata=None,
-            priority=str(ticket.priority),
-            category_id=str(ticket.category_id or ""),
-            channel=ticket.channel,
-            origin=ticket.origin,
-            cause=ticket.cause or "",
-        ),
-    }
-    forms["assign"].assignee_id.choices = _assign_choices()
-    forms["classify"].category_id.choices = category_choices(blank="No category")
-    for name in ("reply", "note"):
-        forms[name].idempotency_key.data = new_idempotency_key()
-    for form in forms.values():
-        if hasattr(form, "version"):
-            form.version.data = ticket.version
-    return forms
-
-
-def _workspace(
-    ticket: Ticket,
-    posted: dict[str, FlaskForm] | None = None,
-    status: int = 200,
-    conflict: str | None = None,
-) -> tuple[str, int]:
-    return (
-        render(
-            "tickets/workspace.html",
-            "workspace",
-            ticket=ticket,
-            events=services.visible_events(ticket, staff=True),
-            forms=_forms(ticket, posted),
-            other_tickets=services.customer_other_tickets(ticket),
-            routes=suggest_routes(f"{ticket.subject} {ticket.description}"),
-            conflict=conflict,
-        ),
-        status,
-    )
-
-
 @bp.route("/tickets/<int:ticket_id>")
 @require(is_staff)
 def workspace(ticket_id: int) -> tuple[str, int]:
     """Show the ticket workspace: timeline, customer, and every action."""
-    return _workspace(get_ticket_or_404(ticket_id))
-
-
-def _act(ticket_id: int, name: str, form: FlaskForm, action: Any) -> tuple[str, int] | Response:
-    """Run one workspace action: validate, call the service, answer page or fragment."""
-    ticket = get_ticket_or_404(ticket_id)
-    if name == "assign":
-        form.assignee_id.choices = _assign_choices()
-    if name == "classify":
-        form.category_id.choices = category_choices(blank="No category")
-    if not form.validate():
-        return _workspace(ticket, {name: form}, 422)
-    try:
-        action(ticket, form)
-    except StaleTicketError as exc:
-        db.session.rollback()
-        fresh = get_ticket_or_404(ticket_id)
-        db.session.refresh(fresh)
-        return _workspace(fresh, {name: form}, 409, conflict=exc.message)
-    except WorkflowError as exc:
-        db.session.rollback()
-        field = getattr(form, exc.field, None) if exc.field else None
-        if field is not None:
-            field.errors = [*field.errors, exc.message]
-            return _workspace(ticket, {name: form}, 422)
-        return _workspace(ticket, {name: form}, 422, conflict=exc.message)
-    if wants_fragment():
-        return _workspace(ticket)
-    return redirect(url_for("tickets.workspace", ticket_id=ticket.id))
+    return render_workspace(get_ticket_or_404(ticket_id))
 
 
 @bp.route("/tickets/<int:ticket_id>/acknowledge", methods=["POST"])
 @require(is_staff)
 def acknowledge(ticket_id: int) -> tuple[str, int] | Response:
     """Acknowledge the problem by restating need, impact and feeling."""
-    return _act(
+    return act(
         ticket_id,
         "ack",
         AcknowledgeForm(),
@@ -171,7 +85,7 @@ def acknowledge(ticket_id: int) -> tuple[str, int] | Response:
 @require(is_staff)
 def reply(ticket_id: int) -> tuple[str, int] | Response:
     """Send a public reply to the customer."""
-    return _act(
+    return act(
         ticket_id,
         "reply",
         ReplyForm(),
@@ -181,6 +95,7 @@ def reply(ticket_id: int) -> tuple[str, int] | Response:
             f.body.data,
             expected_version=f.version.data,
             idempotency_key=f.idempotency_key.data or None,
+            update_kind=f.update_kind.data or services.default_update_kind(t),
         ),
     )
 
@@ -189,7 +104,7 @@ def reply(ticket_id: int) -> tuple[str, int] | Response:
 @require(is_staff)
 def note(ticket_id: int) -> tuple[str, int] | Response:
     """Add an internal note."""
-    return _act(
+    return act(
         ticket_id,
         "note",
         NoteForm(),
@@ -209,7 +124,7 @@ def assign(ticket_id: int) -> tuple[str, int] | Response:
         assignee = db.session.get(User, int(raw)) if raw else None
         services.assign(ticket, current_user, assignee, expected_version=form.version.data)
 
-    return _act(ticket_id, "assign", AssignForm(), action)
+    return act(ticket_id, "assign", AssignForm(), action)
 
 
 @bp.route("/tickets/<int:ticket_id>/take", methods=["POST"])
@@ -217,12 +132,11 @@ def assign(ticket_id: int) -> tuple[str, int] | Response:
 def take(ticket_id: int) -> tuple[str, int] | Response:
     """Assign the ticket to oneself."""
     form = AssignForm()
-    form.assignee_id.data = str(current_user.id)
 
     def action(ticket: Ticket, form: AssignForm) -> None:
         services.assign(ticket, current_user, current_user, expected_version=form.version.data)
 
-    return _act(ticket_id, "assign", form, action)
+    return act(ticket_id, "assign", form, action)
 
 
 @bp.route("/tickets/<int:ticket_id>/classify", methods=["POST"])
@@ -242,7 +156,7 @@ def classify(ticket_id: int) -> tuple[str, int] | Response:
             expected_version=form.version.data,
         )
 
-    return _act(ticket_id, "classify", ClassifyForm(), action)
+    return act(ticket_id, "classify", ClassifyForm(), action)
 
 
 def _new_ticket_page(template: str, form: FlaskForm, status: int = 200) -> tuple[str, int]:

@@ -68,24 +68,27 @@ def record_event(
     says otherwise (a bare status change is not news the customer was given).
     """
     now = utcnow()
-    event = TicketEvent(
-        ticket=ticket,
-        actor=actor,
-        kind=kind,
-        body=body,
-        is_public=public,
-        data=data or {},
-        idempotency_key=idempotency_key,
-        created_at=now,
-    )
-    # Added explicitly: SQLAlchemy 2 no longer cascades through the backref.
-    db.session.add(event)
-    ticket.updated_at = now
-    counts = public if is_update is None else is_update
-    if counts and actor is not None and actor.is_staff:
-        ticket.last_public_update_at = now
-        if ticket.first_response_at is None:
-            ticket.first_response_at = now
+    # No autoflush in here: a lazy load (the actor's roles) would write half the change
+    # early, outside the caller's commit that handles a duplicate idempotency key.
+    with db.session.no_autoflush:
+        event = TicketEvent(
+            ticket=ticket,
+            actor=actor,
+            kind=kind,
+            body=body,
+            is_public=public,
+            data=data or {},
+            idempotency_key=idempotency_key,
+            created_at=now,
+        )
+        # Added explicitly: SQLAlchemy 2 no longer cascades through the backref.
+        db.session.add(event)
+        ticket.updated_at = now
+        counts = public if is_update is None else is_update
+        if counts and actor is not None and actor.is_staff:
+            ticket.last_public_update_at = now
+            if ticket.first_response_at is None:
+                ticket.first_response_at = now
     return event
 
 

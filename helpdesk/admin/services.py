@@ -1,0 +1,308 @@
+"""Admin rules: accounts, roles and limits of authority; categories; self-service routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from helpdesk.auth.services import AccountError, create_user
+from helpdesk.domain import Role, RouteKind
+from helpdesk.extensions import db
+from helpdesk.models import Category, Deflection, Route, User, UserRole
+from helpdesk.money import MAX_AMOUNT_MINOR, format_pounds
+
+USERS_PAGE_SIZE = 50
+ALL_ROLES = frozenset(r.value for r in Role)
+
+
+class AdminError(Exception):
+    """A refused admin change, with the message to show and the form field it belongs to."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- Users ---------------------------------------------------------------------------
+
+
+@dataclass
+class UserPage:
+    users: list[User]
+    next_after: int | None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def list_users(
+    *, role: str = "", q: str = "", after: int | None = None, page_size: int = USERS_PAGE_SIZE
+) -> UserPage:
+    """One page of accounts in id order, continuing after the id ``after`` (keyset)."""
+    stmt = select(User).order_by(User.id).limit(page_size + 1)
+    if role in ALL_ROLES:
+        stmt = stmt.where(exists().where(UserRole.user_id == User.id, UserRole.role == role))
+    if q.strip():
+        pattern = _like(q.strip())
+        stmt = stmt.where(
+            or_(
+                func.lower(User.name).like(pattern, escape="\\"),
+                func.lower(User.email).like(pattern, escape="\\"),
+            )
+        )
+    if after is not None:
+        stmt = stmt.where(User.id > after)
+    users = list(db.session.scalars(stmt))
+    more = len(users) > page_size
+    users = users[:page_size]
+    return UserPage(users=users, next_after=users[-1].id if more and users else None)
+
+
+def _check_limit(authority_limit_minor: int) -> None:
+    if authority_limit_minor < 0:
+        raise AdminError("The limit cannot be negative.", "authority_limit")
+    if authority_limit_minor > MAX_AMOUNT_MINOR:
+        raise AdminError(
+            f"That is more than {format_pounds(MAX_AMOUNT_MINOR)}: check the amount.",
+            "authority_limit",
+        )
+
+
+def _check_roles(roles: set[str]) -> None:
+    if not roles:
+        raise AdminError("Choose at least one role.", "roles")
+    unknown = roles - ALL_ROLES
+    if unknown:
+        raise AdminError(f"Unknown role: {', '.join(sorted(unknown))}.", "roles")
+
+
+def _check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise AdminError("Give the person's name.", "name")
+    return name
+
+
+def create_account(
+    *,
+    name: str,
+    email: str,
+    roles: set[str],
+    password: str | None = None,
+    authority_limit_minor: int = 0,
+    can_approve_exceptions: bool = False,
+) -> User:
+    """Create a staff or customer account.
+
+    :raise AdminError: for a missing name, no or unknown roles, a taken email, a short
+        password or a limit below zero or over the most allowed.
+    """
+    name = _check_name(name)
+    _check_roles(roles)
+    _check_limit(authority_limit_minor)
+    try:
+        return create_user(
+            email=email,
+            name=name,
+            roles=roles,
+            password=password or None,
+            authority_limit_minor=authority_limit_minor,
+            can_approve_exceptions=can_approve_exceptions,
+        )
+    except AccountError as exc:
+        db.session.rollback()
+        raise AdminError(exc.message, exc.field) from exc
+    except IntegrityError as exc:  # the same email created a moment ago elsewhere
+        db.session.rollback()
+        raise AdminError("An account with that email already exists.", "email") from exc
+
+
+def update_account(
+    user: User,
+    *,
+    acting: User,
+    name: str,
+    roles: set[str],
+    authority_limit_minor: int,
+    can_approve_exceptions: bool,
+    active: bool,
+) -> bool:
+    """Change an account; return True when its sessions were ended.
+
+    Disabling the account or changing its roles bumps its session generation, so
+    every signed-in session of that person ends at their next request.
+
+    :raise AdminError: for the rules of :func:`create_account`, and when an admin
+        would remove their own admin role or disable their own account.
+    """
+    name = _check_name(name)
+    _check_roles(roles)
+    _check_limit(authority_limit_minor)
+    if user.id == acting.id and Role.ADMIN not in roles:
+        raise AdminError(
+            "You cannot remove your own admin role. Ask another admin to do it.", "roles"
+        )
+    if user.id == acting.id and not active:
+        raise AdminError(
+            "You cannot disable your own account. Ask another admin to do it.", "active"
+        )
+    end_sessions = roles != user.role_names or (user.active and not active)
+    user.name = name
+    user.set_roles(set(roles))
+    user.authority_limit_minor = authority_limit_minor
+    user.can_approve_exceptions = can_approve_exceptions
+    user.active = active
+    if end_sessions:
+        user.session_generation += 1
+    db.session.commit()
+    return end_sessions
+
+
+# --- Categories ----------------------------------------------------------------------
+
+
+def list_categories() -> list[Category]:
+    return list(
+        db.session.scalars(select(Category).order_by(Category.active.desc(), Category.name))
+    )
+
+
+def _check_category_name(name: str, category_id: int | None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise AdminError("Give the category a name.", "name")
+    clash = select(Category.id).where(func.lower(Category.name) == name.lower())
+    if category_id is not None:
+        clash = clash.where(Category.id != category_id)
+    if db.session.scalar(clash) is not None:
+        raise AdminError(f"There is already a category called “{name}”.", "name")
+    return name
+
+
+def _commit_category(category: Category) -> Category:
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # the same name saved a moment ago elsewhere
+        db.session.rollback()
+        raise AdminError("There is already a category with that name.", "name") from exc
+    return category
+
+
+def create_category(*, name: str, description: str = "", active: bool = True) -> Category:
+    """Add a category.
+
+    :raise AdminError: for a missing name or one already used (ignoring case).
+    """
+    category = Category(
+        name=_check_category_name(name, None), description=description.strip(), active=active
+    )
+    db.session.add(category)
+    return _commit_category(category)
+
+
+def update_category(category: Category, *, name: str, description: str, active: bool) -> Category:
+    """Rename, describe, retire or restore a category.
+
+    :raise AdminError: for a missing name or one another category uses.
+    """
+    category.name = _check_category_name(name, category.id)
+    category.description = description.strip()
+    category.active = active
+    return _commit_category(category)
+
+
+# --- Self-service routes and knowledge articles --------------------------------------
+
+
+@dataclass
+class RouteRow:
+    route: Route
+    deflections: int
+
+
+def list_routes() -> list[RouteRow]:
+    """Every route with how many customers said it solved their problem (one query)."""
+    counts = (
+        select(Deflection.route_id, func.count(Deflection.id).label("n"))
+        .group_by(Deflection.route_id)
+        .subquery()
+    )
+    stmt = (
+        select(Route, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.route_id == Route.id)
+        .order_by(Route.active.desc(), Route.kind, Route.title, Route.id)
+    )
+    return [RouteRow(route=r, deflections=int(n)) for r, n in db.session.execute(stmt)]
+
+
+@dataclass
+class RouteFields:
+    kind: str
+    title: str
+    summary: str = ""
+    body: str = ""
+    contact: str = ""
+    keywords: str = ""
+    active: bool = True
+
+
+def _clean_route(fields: RouteFields) -> RouteFields:
+    kinds = {k.value for k in RouteKind}
+    if fields.kind not in kinds:
+        raise AdminError("Choose one of the listed kinds.", "kind")
+    cleaned = RouteFields(
+        kind=fields.kind,
+        title=(fields.title or "").strip(),
+        summary=(fields.summary or "").strip(),
+        body=(fields.body or "").strip(),
+        contact=(fields.contact or "").strip(),
+        keywords=" ".join((fields.keywords or "").replace(",", " ").split()),
+        active=fields.active,
+    )
+    if not cleaned.title:
+        raise AdminError("Give it a title customers will recognise.", "title")
+    if cleaned.kind == RouteKind.ARTICLE and not cleaned.body:
+        raise AdminError("A help article needs its text.", "body")
+    if cleaned.kind != RouteKind.ARTICLE and not cleaned.contact:
+        raise AdminError(
+            "Say how to reach it: a phone number, an address or a web link.", "contact"
+        )
+    return cleaned
+
+
+def _apply(route: Route, fields: RouteFields) -> None:
+    route.kind = fields.kind
+    route.title = fields.title
+    route.summary = fields.summary
+    route.body = fields.body
+    route.contact = fields.contact
+    route.keywords = fields.keywords
+    route.active = fields.active
+
+
+def create_route(fields: RouteFields) -> Route:
+    """Add a route or article.
+
+    :raise AdminError: for an unknown kind, no title, an article without text or
+        another route without a way to reach it.
+    """
+    route = Route()
+    _apply(route, _clean_route(fields))
+    db.session.add(route)
+    db.session.commit()
+    return route
+
+
+def update_route(route: Route, fields: RouteFields) -> Route:
+    """Change a route or article; inactive ones stop being offered to customers.
+
+    :raise AdminError: as for :func:`create_route`.
+    """
+    _apply(route, _clean_route(fields))
+    db.session.commit()
+    return route
