@@ -108,9 +108,18 @@ def register_template_helpers(app: Flask) -> None:
 
     register_filters(app)
 
+    from flask_login import current_user
+
+    from helpdesk.notifications.services import unread_count
+
+    def unread_notifications() -> int:
+        # Called from the template only for staff, so customers' pages pay nothing.
+        return unread_count(current_user) if current_user.is_authenticated else 0
+
     @app.context_processor
     def inject() -> dict[str, Any]:
         return {
+            "unread_notifications": unread_notifications,
             "domain": domain,
             "org_name": app.config["ORGANISATION_NAME"],
             **permissions.template_predicates(),
@@ -118,8 +127,10 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_responses(app: Flask) -> None:
+    from helpdesk.forms import refuse_forged_values
     from helpdesk.htmx import add_vary_header
 
+    app.before_request(refuse_forged_values)
     app.after_request(add_vary_header)
 
 

@@ -190,6 +190,25 @@ EVENT_LABELS: dict[str, str] = {
 }
 
 
+# What a customer reads above an event's text on their ticket page.
+CUSTOMER_EVENT_HEADINGS: dict[str, str] = {
+    "question": "A question for you:",
+    "options_offered": "Ways we could solve it (see the options above):",
+    "option_agreed": "You agreed:",
+    "option_declined": "You declined an option:",
+    "option_implemented": "What we have done:",
+    "promise_made": "Our promise:",
+    "promise_kept": "Promise kept:",
+    "promise_broken": "We could not keep a promise:",
+    "route_offered": "Another way to solve it:",
+    "resolution_check": "We think this is solved. Please confirm:",
+    "customer_confirmed": "You confirmed it is solved.",
+    "customer_reopened": "You told us it is not solved:",
+    "closed_unresolved": "We could not solve this. Here is why:",
+    "no_response": "Closed:",
+}
+
+
 def choices(labels: dict) -> dict[str, str]:
     """Turn a label map into WTForms choices (its value -> label shorthand)."""
     return {str(k): v for k, v in labels.items()}

@@ -1,6 +1,8 @@
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, MultipleFileField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import HiddenField, MultipleFileField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from helpdesk.forms import ChoiceField
 
@@ -33,3 +35,39 @@ class CustomerReplyForm(FlaskForm):
         "Your message", validators=[DataRequired("Write a message first."), Length(max=10_000)]
     )
     idempotency_key = HiddenField()
+
+
+class DeclineOptionForm(FlaskForm):
+    comment = TextAreaField(
+        "Why this does not suit you",
+        validators=[
+            DataRequired("Tell us why, so we can find something better."),
+            Length(max=2000),
+        ],
+    )
+
+
+class ConfirmResolutionForm(FlaskForm):
+    solved = RadioField(
+        "Is your problem solved?",
+        choices={"yes": "Yes, it is solved", "no": "No, it is not solved"},
+        validators=[InputRequired("Tell us whether it is solved.")],
+    )
+    rating = RadioField(
+        "How would you rate our service?",
+        choices={"5": "5 (excellent)", "4": "4", "3": "3", "2": "2", "1": "1 (poor)"},
+        validators=[Optional()],
+    )
+    comment = TextAreaField(
+        "Anything you want to tell us",
+        validators=[Length(max=4000)],
+        description="If it is not solved, tell us what is still wrong.",
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        # Optional() ends the rating's own checks when it is empty, so ask here.
+        if self.solved.data == "yes" and not self.rating.data:
+            self.rating.errors = [*self.rating.errors, "Choose a rating from 1 to 5."]
+            ok = False
+        return ok

@@ -9,12 +9,26 @@ from helpdesk.attachments.storage import UploadError, check_uploads
 from helpdesk.extensions import db
 from helpdesk.forms import category_choices, new_idempotency_key
 from helpdesk.htmx import render
-from helpdesk.models import Ticket
+from helpdesk.models import Option, Ticket
 from helpdesk.permissions import get_ticket_or_404, is_customer, require, signed_in
 from helpdesk.portal import bp
-from helpdesk.portal.forms import CustomerReplyForm, RaiseProblemForm
+from helpdesk.portal.forms import (
+    ConfirmResolutionForm,
+    CustomerReplyForm,
+    DeclineOptionForm,
+    RaiseProblemForm,
+)
 from helpdesk.selfservice.matching import suggest_routes
-from helpdesk.tickets.services import NewTicket, create_ticket, customer_reply, visible_events
+from helpdesk.tickets.options import customer_agree, customer_decline, options_for
+from helpdesk.tickets.promises import promises_for
+from helpdesk.tickets.resolution import customer_confirm
+from helpdesk.tickets.services import (
+    NewTicket,
+    create_ticket,
+    customer_reply,
+    open_question,
+    visible_events,
+)
 from helpdesk.tickets.workflow import WorkflowError
 
 PAGE_SIZE = 20
@@ -92,8 +106,21 @@ def my_tickets() -> str:
     )
 
 
-def _ticket_page(ticket: Ticket, form: CustomerReplyForm, status: int = 200) -> tuple[str, int]:
+def _ticket_page(
+    ticket: Ticket,
+    form: CustomerReplyForm,
+    status: int = 200,
+    *,
+    decline: tuple[int, DeclineOptionForm] | None = None,
+    confirm: ConfirmResolutionForm | None = None,
+    message: str | None = None,
+) -> tuple[str, int]:
     form.idempotency_key.data = new_idempotency_key()
+    offered = [o for o in options_for(ticket) if o.state in ("offered", "agreed", "implemented")]
+    decline_forms = {
+        o.id: (decline[1] if decline and decline[0] == o.id else DeclineOptionForm(formdata=None))
+        for o in offered
+    }
     return (
         render(
             "portal/ticket.html",
@@ -102,6 +129,12 @@ def _ticket_page(ticket: Ticket, form: CustomerReplyForm, status: int = 200) -> 
             events=visible_events(ticket, staff=False),
             form=form,
             routes=suggest_routes(f"{ticket.subject} {ticket.description}"),
+            offered=offered,
+            decline_forms=decline_forms,
+            promises=promises_for(ticket),
+            open_question=open_question(ticket),
+            confirm_form=confirm or ConfirmResolutionForm(formdata=None),
+            message=message,
         ),
         status,
     )
@@ -137,3 +170,85 @@ def reply(ticket_id: int) -> tuple[str, int] | Response:
         return _ticket_page(found, CustomerReplyForm(formdata=None))
     flash("Your message has been added.", "success")
     return redirect(url_for("portal.ticket", ticket_id=found.id))
+
+
+def _own_ticket(ticket_id: int) -> Ticket:
+    found = get_ticket_or_404(ticket_id)
+    if found.customer_id != current_user.id:
+        abort(403)  # staff act from the workspace, never as the customer
+    return found
+
+
+def _offered_option(ticket: Ticket, option_id: int) -> Option:
+    option = db.session.get(Option, option_id)
+    if option is None or option.ticket_id != ticket.id:
+        abort(404)
+    return option
+
+
+def _done(ticket: Ticket, flash_message: str) -> tuple[str, int] | Response:
+    if request.headers.get("HX-Request"):
+        return _ticket_page(ticket, CustomerReplyForm(formdata=None), message=flash_message)
+    flash(flash_message, "success")
+    return redirect(url_for("portal.ticket", ticket_id=ticket.id))
+
+
+@bp.route("/tickets/<int:ticket_id>/options/<int:option_id>/agree", methods=["POST"])
+@require(signed_in)
+def agree(ticket_id: int, option_id: int) -> tuple[str, int] | Response:
+    """Agree one of the options offered."""
+    found = _own_ticket(ticket_id)
+    option = _offered_option(found, option_id)
+    try:
+        customer_agree(option, current_user)
+    except WorkflowError as exc:
+        db.session.rollback()
+        return _ticket_page(found, CustomerReplyForm(formdata=None), 422, message=exc.message)
+    return _done(found, "Thank you: we will go ahead with the option you chose.")
+
+
+@bp.route("/tickets/<int:ticket_id>/options/<int:option_id>/decline", methods=["POST"])
+@require(signed_in)
+def decline(ticket_id: int, option_id: int) -> tuple[str, int] | Response:
+    """Decline an offered option, saying why."""
+    found = _own_ticket(ticket_id)
+    option = _offered_option(found, option_id)
+    form = DeclineOptionForm()
+    reply_form = CustomerReplyForm(formdata=None)
+    if not form.validate():
+        return _ticket_page(found, reply_form, 422, decline=(option.id, form))
+    try:
+        customer_decline(option, current_user, form.comment.data or "")
+    except WorkflowError as exc:
+        db.session.rollback()
+        return _ticket_page(found, reply_form, 422, message=exc.message)
+    return _done(found, "Thank you: we will look for a better way.")
+
+
+@bp.route("/tickets/<int:ticket_id>/confirm", methods=["POST"])
+@require(signed_in)
+def confirm(ticket_id: int) -> tuple[str, int] | Response:
+    """Answer the resolution check: solved or not, a rating and a comment."""
+    found = _own_ticket(ticket_id)
+    form = ConfirmResolutionForm()
+    reply_form = CustomerReplyForm(formdata=None)
+    if not form.validate():
+        return _ticket_page(found, reply_form, 422, confirm=form)
+    try:
+        customer_confirm(
+            found,
+            current_user,
+            solved=form.solved.data == "yes",
+            rating=int(form.rating.data) if form.rating.data else None,
+            comment=form.comment.data or "",
+        )
+    except WorkflowError as exc:
+        db.session.rollback()
+        target = getattr(form, exc.field or "", None)
+        if target is not None:
+            target.errors = [*target.errors, exc.message]
+            return _ticket_page(found, reply_form, 422, confirm=form)
+        return _ticket_page(found, reply_form, 422, message=exc.message)
+    if form.solved.data == "yes":
+        return _done(found, "Thank you for confirming, and for your rating.")
+    return _done(found, "Sorry it is not solved yet. We have reopened it and will be in touch.")

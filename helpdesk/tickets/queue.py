@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -16,15 +16,24 @@ from helpdesk.domain import (
     ORIGIN_LABELS,
     PRIORITY_LABELS,
     STATUS_LABELS,
+    Status,
 )
 from helpdesk.extensions import db
-from helpdesk.models import Ticket
+from helpdesk.models import Promise, Ticket
+from helpdesk.models.types import utcnow
+from helpdesk.tickets.sla import AT_RISK
 
 SORTS = {
     "newest": "Newest first",
     "oldest": "Oldest first",
     "priority": "Most urgent first",
     "updated": "Recently updated",
+    "sla": "Service target due soonest",
+}
+SLA_FILTERS = {
+    "": "Any",
+    "breached": "Target missed",
+    "at_risk": "Due within an hour",
 }
 STATUS_FILTERS = {"open": "All open", "closed": "All closed", "any": "Any status", **STATUS_LABELS}
 ASSIGNED_FILTERS = {"anyone": "Anyone", "me": "Assigned to me", "unassigned": "Unassigned"}
@@ -40,6 +49,7 @@ class QueueFilters:
     origin: str = ""
     q: str = ""
     sort: str = "newest"
+    sla: str = ""
     after: str = ""
 
     @classmethod
@@ -63,8 +73,10 @@ class QueueFilters:
             assigned=pick("assigned", ASSIGNED_FILTERS, "anyone"),
             channel=pick("channel", CHANNEL_LABELS, ""),
             origin=pick("origin", ORIGIN_LABELS, ""),
-            q=(args.get("q", "") or "").strip()[:200],
+            # PostgreSQL text cannot hold a NUL; a forged one is dropped like other junk.
+            q=(args.get("q", "") or "").replace("\x00", "").strip()[:200],
             sort=pick("sort", SORTS, "newest"),
+            sla=pick("sla", SLA_FILTERS, ""),
             after=(args.get("after", "") or "")[:60],
         )
 
@@ -90,6 +102,8 @@ def _cursor_of(ticket: Ticket, sort: str) -> str:
         return f"{ticket.priority}.{ticket.id}"
     if sort == "updated":
         return f"{ticket.updated_at.timestamp():.6f}.{ticket.id}"
+    if sort == "sla" and ticket.sla_due_at is not None:
+        return f"{ticket.sla_due_at.timestamp():.6f}.{ticket.id}"
     return str(ticket.id)
 
 
@@ -115,9 +129,9 @@ def _after(stmt: Select[Any], sort: str, cursor: str) -> Select[Any]:
             # The leading ">=" gives SQLite a range to seek to; the OR alone made it scan
             # the index from the start on every page (cost grew with the page's depth).
             return stmt.where(Ticket.priority >= p, or_(Ticket.priority > p, Ticket.id < tid))
-        from datetime import UTC
-
         at = datetime.fromtimestamp(float(key), UTC)
+        if sort == "sla":
+            return stmt.where(Ticket.sla_due_at >= at, or_(Ticket.sla_due_at > at, Ticket.id > tid))
         return stmt.where(Ticket.updated_at <= at, or_(Ticket.updated_at < at, Ticket.id < tid))
     except (ValueError, OverflowError, OSError):
         return stmt  # a mangled cursor starts from the top rather than failing
@@ -128,6 +142,7 @@ ORDER = {
     "oldest": (Ticket.id.asc(),),
     "priority": (Ticket.priority.asc(), Ticket.id.desc()),
     "updated": (Ticket.updated_at.desc(), Ticket.id.desc()),
+    "sla": (Ticket.sla_due_at.asc(), Ticket.id.asc()),
 }
 
 
@@ -156,6 +171,14 @@ def queue_page(filters: QueueFilters, *, viewer_id: int, page_size: int = 25) ->
         from helpdesk.search import ticket_text_filter
 
         stmt = stmt.where(ticket_text_filter(filters.q))
+    if filters.sort == "sla" or filters.sla:
+        # Only tickets with a running target have a place in this order.
+        stmt = stmt.where(Ticket.sla_due_at.is_not(None))
+    if filters.sla == "breached":
+        stmt = stmt.where(Ticket.sla_due_at < utcnow())
+    elif filters.sla == "at_risk":
+        now = utcnow()
+        stmt = stmt.where(Ticket.sla_due_at >= now, Ticket.sla_due_at < now + AT_RISK)
     if filters.after:
         stmt = _after(stmt, filters.sort, filters.after)
     rows = list(db.session.scalars(stmt.order_by(*ORDER[filters.sort]).limit(page_size + 1)))
@@ -165,3 +188,34 @@ def queue_page(filters: QueueFilters, *, viewer_id: int, page_size: int = 25) ->
         tickets=tickets,
         next_cursor=_cursor_of(tickets[-1], filters.sort) if more and tickets else None,
     )
+
+
+@dataclass
+class NeedsYou:
+    """What should come before the queue: reopened tickets and overdue promises."""
+
+    reopened: list[Ticket]
+    overdue_promises: list[Promise]
+
+    def __bool__(self) -> bool:
+        return bool(self.reopened or self.overdue_promises)
+
+
+def needs_you(viewer_id: int, limit: int = 10) -> NeedsYou:
+    reopened = db.session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.reopened_at.is_not(None),
+            Ticket.assignee_id == viewer_id,
+            Ticket.status.in_(sorted(OPEN_STATUSES - {Status.RESOLVED})),
+        )
+        .order_by(Ticket.reopened_at.desc())
+        .limit(limit)
+    )
+    overdue = db.session.scalars(
+        select(Promise)
+        .where(Promise.owner_id == viewer_id, Promise.state == "open", Promise.due_at < utcnow())
+        .order_by(Promise.due_at)
+        .limit(limit)
+    )
+    return NeedsYou(reopened=list(reopened), overdue_promises=list(overdue))

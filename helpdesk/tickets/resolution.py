@@ -137,6 +137,7 @@ def resolve(
     event = record_event(ticket, actor, "resolution_check", body=summary, public=True)
     transition(ticket, Status.RESOLVED, actor, public=False)
     ticket.resolved_at = event.created_at
+    ticket.reopened_at = None  # answered: it no longer jumps the agent's queue
     notify_customer(
         ticket,
         "resolution_check",

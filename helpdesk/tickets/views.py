@@ -12,6 +12,7 @@ from helpdesk.extensions import db
 from helpdesk.forms import category_choices, new_idempotency_key
 from helpdesk.htmx import render
 from helpdesk.models import Category, Ticket, User
+from helpdesk.models.types import utcnow
 from helpdesk.permissions import get_ticket_or_404, is_staff, require
 from helpdesk.tickets import bp, services
 from helpdesk.tickets.forms import (
@@ -25,9 +26,11 @@ from helpdesk.tickets.forms import (
 )
 from helpdesk.tickets.queue import (
     ASSIGNED_FILTERS,
+    SLA_FILTERS,
     SORTS,
     STATUS_FILTERS,
     QueueFilters,
+    needs_you,
     queue_page,
 )
 from helpdesk.tickets.workflow import WorkflowError
@@ -47,6 +50,9 @@ def queue() -> str:
         "tickets/queue.html",
         "ticket_list",
         page=page,
+        needs=needs_you(current_user.id),
+        sla_filters=SLA_FILTERS,
+        now=utcnow(),
         filters=filters,
         categories=categories,
         sorts=SORTS,
