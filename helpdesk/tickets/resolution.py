@@ -136,7 +136,6 @@ def resolve(
         )
     event = record_event(ticket, actor, "resolution_check", body=summary, public=True)
     transition(ticket, Status.RESOLVED, actor, public=False)
-    ticket.resolved_at = event.created_at
     ticket.reopened_at = None  # answered: it no longer jumps the agent's queue
     notify_customer(
         ticket,
@@ -180,7 +179,6 @@ def customer_confirm(
     else:
         transition(ticket, Status.ACKNOWLEDGED, customer, note="Not solved", public=False)
         ticket.reopened_at = utcnow()
-        ticket.resolved_at = None
         notify_staff(
             [ticket.assignee],
             "reopened",

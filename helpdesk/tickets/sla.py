@@ -44,8 +44,15 @@ def refresh(ticket: Ticket, minutes: tuple[int, int, int]) -> None:
         ticket.next_update_due_at = None
         ticket.sla_due_at = None
         return
-    ticket.first_response_due_at = created + timedelta(minutes=first)
     ticket.resolution_due_at = created + timedelta(minutes=resolution)
+    # customer_id is only filled in at flush; the relationship is set before.
+    if ticket.customer_id is None and ticket.customer is None:
+        # A proactive report has nobody to answer or update: only resolution counts.
+        ticket.first_response_due_at = None
+        ticket.next_update_due_at = None
+        ticket.sla_due_at = ticket.resolution_due_at
+        return
+    ticket.first_response_due_at = created + timedelta(minutes=first)
     last_update = ticket.last_public_update_at or ticket.first_response_at
     if last_update is not None and ticket.status not in PAUSED:
         ticket.next_update_due_at = last_update + timedelta(minutes=interval)

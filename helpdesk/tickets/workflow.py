@@ -103,10 +103,16 @@ def transition(
         raise WorkflowError(f"A ticket that is '{ticket.status}' cannot move to '{to}'.")
     old = ticket.status
     ticket.status = to
+    now = utcnow()
     if to in (S.CLOSED_SATISFIED, S.CLOSED_UNRESOLVED, S.CLOSED_NO_RESPONSE):
-        ticket.closed_at = utcnow()
+        ticket.closed_at = now
     elif ticket.closed_at is not None:
         ticket.closed_at = None
+    # The resolution check's clock (and its time-out) runs from here.
+    if to == S.RESOLVED:
+        ticket.resolved_at = now
+    elif old == S.RESOLVED and to == S.ACKNOWLEDGED:
+        ticket.resolved_at = None
     return record_event(
         ticket,
         actor,

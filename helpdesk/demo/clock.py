@@ -1,0 +1,93 @@
+"""A stand-in clock so demo timelines can look weeks old without editing any event.
+
+Events are append-only (helpdesk.models.guards refuses updates), so they must be born
+with their past timestamps. While a :class:`DemoClock` is active, each event inserted
+takes the clock's time instead of the real one; the ticket's own timestamps, which the
+services stamped with the real time, are then moved by the same amount afterwards.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event, inspect
+
+from helpdesk.models import Ticket, TicketEvent
+from helpdesk.models.types import UTCDateTime, utcnow
+
+# Apart enough to keep order on every database, close enough to read as one action.
+TICK = timedelta(seconds=1)
+
+
+class DemoClock:
+    def __init__(self) -> None:
+        self.started = utcnow()
+        self._at: datetime | None = None
+        self._last: datetime | None = None
+        # (real time the service used, demo time the event got), in insertion order.
+        self._stamps: list[tuple[datetime, datetime]] = []
+
+    def set(self, at: datetime) -> None:
+        """Make the events of the next action happen at ``at``."""
+        self._at = at
+
+    def stamp(self, real: datetime) -> datetime:
+        if self._at is None:
+            return real
+        demo = self._at if self._last is None else max(self._at, self._last + TICK)
+        self._last = demo
+        self._stamps.append((real, demo))
+        return demo
+
+    def shift(self, value: datetime) -> datetime:
+        """Move a real time by as much as the event stamped nearest to it was moved."""
+        if not self._stamps:
+            return value
+        reals = [real for real, _ in self._stamps]
+        i = bisect_left(reals, value)
+        candidates = [j for j in (i - 1, i) if 0 <= j < len(reals)]
+        nearest = min(candidates, key=lambda j: abs(reals[j] - value))
+        real, demo = self._stamps[nearest]
+        return value + (demo - real)
+
+    def backdate(self, ticket: Ticket) -> None:
+        """Shift every timestamp the services set on ``ticket`` while this clock ran."""
+        ended = utcnow()
+        for attr in inspect(Ticket).column_attrs:
+            if not isinstance(attr.columns[0].type, UTCDateTime):
+                continue
+            value = getattr(ticket, attr.key)
+            if value is None or value < self.started or not self._stamps:
+                continue
+            if value <= ended:
+                setattr(ticket, attr.key, self.shift(value))
+            else:
+                # A deadline (an SLA clock): those count from when the ticket was raised.
+                real, demo = self._stamps[0]
+                setattr(ticket, attr.key, value + (demo - real))
+
+
+_active: ContextVar[DemoClock | None] = ContextVar("demo_clock", default=None)
+
+
+@contextmanager
+def demo_clock() -> Iterator[DemoClock]:
+    clock = DemoClock()
+    token = _active.set(clock)
+    try:
+        yield clock
+    finally:
+        _active.reset(token)
+
+
+@event.listens_for(TicketEvent, "before_insert")
+def _stamp_event(_mapper: Any, _connection: Any, target: TicketEvent) -> None:
+    clock = _active.get()
+    if clock is not None:
+        # A service that left the time to the column default gets "now" like the rest.
+        target.created_at = clock.stamp(target.created_at or utcnow())

@@ -1,0 +1,485 @@
+"""Simulated tickets: a plan of what each ticket should look like, then its timeline.
+
+Each ticket is first written as a script (which service is called, by whom, with what
+words) and only then played, so the whole timeline's length is known before its first
+event and every event can be given a past time in order (see :mod:`helpdesk.demo.clock`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from helpdesk.demo import content
+from helpdesk.demo.clock import demo_clock
+from helpdesk.domain import CLOSED_STATUSES, Cause, Channel, Origin, Priority, Status
+from helpdesk.extensions import db
+from helpdesk.models import Ticket, User
+from helpdesk.tickets.services import (
+    NewTicket,
+    acknowledge,
+    add_note,
+    assign,
+    classify,
+    create_ticket,
+    customer_reply,
+    reply,
+)
+from helpdesk.tickets.workflow import transition
+
+S = Status
+CUSTOMER_CHANNELS = [Channel.WEB, Channel.EMAIL, Channel.PHONE, Channel.SOCIAL, Channel.IN_PERSON]
+CAUSES = list(Cause)
+# Statuses that make sense without a customer to agree, confirm or be waited on.
+INTERNAL_STATUSES = [S.NEW, S.ACKNOWLEDGED, S.IN_PROGRESS, S.RESOLVED]
+INTERNAL_STATUSES += [S.CLOSED_SATISFIED, S.CLOSED_UNRESOLVED]
+
+# Roughly a helpdesk's working set: most work finished, a live queue on top.
+STATUS_WEIGHTS = {
+    S.NEW: 9,
+    S.ACKNOWLEDGED: 9,
+    S.AWAITING_CUSTOMER: 8,
+    S.OPTIONS: 5,
+    S.AWAITING_APPROVAL: 4,
+    S.AGREED: 4,
+    S.IN_PROGRESS: 8,
+    S.RESOLVED: 7,
+    S.CLOSED_SATISFIED: 30,
+    S.CLOSED_UNRESOLVED: 7,
+    S.CLOSED_NO_RESPONSE: 6,
+}
+CHANNEL_WEIGHTS = [45, 25, 18, 7, 5]
+PRIORITY_WEIGHTS = {Priority.URGENT: 6, Priority.HIGH: 22, Priority.NORMAL: 55, Priority.LOW: 17}
+# How long ago a ticket in each status was raised, in days: live work is recent, so
+# that the SLA clocks show a working helpdesk with a few breaches, not a failing one.
+AGE_DAYS: dict[Status, tuple[float, float]] = {
+    S.ACKNOWLEDGED: (0.2, 3),
+    S.AWAITING_CUSTOMER: (0.5, 6),
+    S.OPTIONS: (0.5, 4),
+    S.AWAITING_APPROVAL: (0.5, 4),
+    S.AGREED: (1, 5),
+    S.IN_PROGRESS: (1, 7),
+    # Under the days after which an unconfirmed fix is closed as "no response".
+    S.RESOLVED: (1, 6),
+}
+# Roughly the usual first-response targets: acknowledgements mostly land inside them.
+FIRST_RESPONSE_HOURS = {
+    Priority.URGENT: 0.5,
+    Priority.HIGH: 2.0,
+    Priority.NORMAL: 8.0,
+    Priority.LOW: 24.0,
+}
+CLOSED_AGE_DAYS = (3.0, 60.0)
+# Statuses a ticket can reach straight from acknowledged, without weighing options.
+QUICK_STATUSES = {S.IN_PROGRESS, S.RESOLVED, S.CLOSED_SATISFIED, S.CLOSED_UNRESOLVED}
+QUICK_STATUSES |= {S.CLOSED_NO_RESPONSE}
+CHANNEL_PREFIX = {
+    Channel.PHONE: "Phoned in: ",
+    Channel.SOCIAL: "From a message on our social media page: ",
+    Channel.IN_PERSON: "At the shop counter: ",
+}
+
+
+@dataclass
+class Cast:
+    """The people and categories the tickets are about."""
+
+    demo_customer: User
+    customers: list[User]
+    colleagues: list[User]
+    workers: list[User]  # who works tickets: agent, learner, supervisor
+    supervisor: User
+    admin: User
+    categories: dict[str, int]
+
+
+@dataclass
+class Plan:
+    status: Status
+    origin: Origin
+    channel: Channel
+    priority: Priority
+    cause: Cause | None  # None: not known yet
+    story: content.Story | content.Report
+    age: timedelta = timedelta(0)
+
+
+Action = Callable[[Ticket], object]
+
+
+@dataclass
+class Step:
+    action: Action
+    weight: float = 0.0  # a share of the ticket's span, relative to the other steps
+    delay: timedelta | None = None  # or a fixed time after the step before
+
+
+@dataclass
+class Script:
+    create: Callable[[], Ticket]
+    steps: list[Step] = field(default_factory=list)
+
+    def then(self, weight: float, action: Action) -> None:
+        """Add an action; ``weight`` is how long, relatively, it comes after the last one."""
+        self.steps.append(Step(action, weight=weight))
+
+    def after(self, delay: timedelta, action: Action) -> None:
+        """Add an action that comes ``delay`` after the last one, as targets require."""
+        self.steps.append(Step(action, delay=delay))
+
+
+def plan_tickets(count: int, rng: random.Random) -> list[Plan]:
+    """Plans for ``count`` tickets, oldest first.
+
+    The first twelve plans cover every status, channel, origin, cause and priority, so
+    even a small demo shows them all; the rest are drawn at random.
+    """
+    plans = _coverage(rng)[:count]
+    plans += [_random_plan(rng) for _ in range(count - len(plans))]
+    for plan in plans:
+        if plan.status == S.NEW:
+            # Mostly inside the first-response target, a few already past it.
+            hours = FIRST_RESPONSE_HOURS[plan.priority] * rng.uniform(0.1, 1.25)
+            plan.age = timedelta(hours=hours)
+        else:
+            low, high = AGE_DAYS.get(plan.status, CLOSED_AGE_DAYS)
+            plan.age = timedelta(days=rng.uniform(low, high))
+    # Ids then rise with the time each ticket was raised, as in a live system.
+    plans.sort(key=lambda p: p.age, reverse=True)
+    return plans
+
+
+def _coverage(rng: random.Random) -> list[Plan]:
+    """One ticket per status, cycling channels, priorities and causes, plus a proactive one."""
+    priorities = list(Priority)
+    plans = []
+    for i, status in enumerate(Status):
+        known = status not in (S.NEW, S.ACKNOWLEDGED)
+        plans.append(
+            Plan(
+                status=status,
+                origin=Origin.CUSTOMER,
+                channel=CUSTOMER_CHANNELS[i % len(CUSTOMER_CHANNELS)],
+                priority=priorities[i % len(priorities)],
+                cause=CAUSES[i % len(CAUSES)] if known else None,
+                story=rng.choice(content.CUSTOMER_STORIES),
+            )
+        )
+    plans.append(
+        Plan(
+            status=S.IN_PROGRESS,
+            origin=Origin.INTERNAL,
+            channel=Channel.INTERNAL,
+            priority=Priority.HIGH,
+            cause=Cause.SYSTEM,
+            story=rng.choice(content.PROACTIVE_REPORTS),
+        )
+    )
+    return plans
+
+
+def _random_plan(rng: random.Random) -> Plan:
+    status = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
+    priority = rng.choices(list(PRIORITY_WEIGHTS), weights=list(PRIORITY_WEIGHTS.values()))[0]
+    if rng.random() < 0.1:
+        report = rng.choice(content.PROACTIVE_REPORTS)
+        if status not in INTERNAL_STATUSES:
+            status = rng.choice(INTERNAL_STATUSES)
+        cause = None if status == S.NEW else report.cause
+        return Plan(status, Origin.INTERNAL, Channel.INTERNAL, priority, cause, report)
+    colleague = rng.random() < 0.12
+    story = rng.choice(content.COLLEAGUE_STORIES if colleague else content.CUSTOMER_STORIES)
+    channel = rng.choices(CUSTOMER_CHANNELS, weights=CHANNEL_WEIGHTS)[0]
+    if colleague and channel == Channel.SOCIAL:
+        channel = Channel.EMAIL  # colleagues do not message the public page
+    if status == S.NEW:
+        cause = None
+    elif status in (S.ACKNOWLEDGED, S.AWAITING_CUSTOMER) and rng.random() < 0.5:
+        cause = None
+    else:
+        cause = story.cause if rng.random() < 0.8 else rng.choice(CAUSES)
+    return Plan(status, Origin.CUSTOMER, channel, priority, cause, story)
+
+
+def build_ticket(plan: Plan, cast: Cast, rng: random.Random, now: datetime) -> Ticket:
+    """Create one simulated ticket through the services, its events dated in the past."""
+    writer = _Writer(plan, cast, rng)
+    if isinstance(plan.story, content.Story):
+        script = writer.customer(plan.story)
+    else:
+        script = writer.internal(plan.story)
+    start = now - plan.age
+    times = _step_times(script, start, _span(plan, rng), rng)
+    with demo_clock() as clock:
+        clock.set(start)
+        ticket = script.create()
+        for step, at in zip(script.steps, times, strict=True):
+            clock.set(at)
+            step.action(ticket)
+        clock.backdate(ticket)
+        db.session.commit()
+    return ticket
+
+
+def _span(plan: Plan, rng: random.Random) -> timedelta:
+    """How long after it was raised the ticket's last event came."""
+    if plan.status in CLOSED_STATUSES:
+        return min(plan.age * rng.uniform(0.4, 0.95), timedelta(days=rng.uniform(1.5, 16)))
+    # Open work was touched lately; a ticket waiting on its customer may sit longer.
+    idle_hours = rng.uniform(2, 72) if plan.status == S.AWAITING_CUSTOMER else rng.uniform(0.5, 20)
+    return max(plan.age - timedelta(hours=idle_hours), plan.age * rng.uniform(0.3, 0.6))
+
+
+def _step_times(
+    script: Script, start: datetime, span: timedelta, rng: random.Random
+) -> list[datetime]:
+    fixed = sum((s.delay for s in script.steps if s.delay is not None), timedelta(0))
+    # Fixed delays never crowd out the rest of the story: squeeze them if they would.
+    squeeze = min(1.0, (span * 0.6) / fixed) if fixed else 1.0
+    rest = span - fixed * squeeze
+    shares = [s.weight * rng.uniform(0.6, 1.4) if s.delay is None else 0.0 for s in script.steps]
+    total = sum(shares) or 1.0
+    times, at = [], start
+    for step, share in zip(script.steps, shares, strict=True):
+        at += step.delay * squeeze if step.delay is not None else rest * (share / total)
+        times.append(at)
+    return times
+
+
+def _move(to: Status, actor: User, note: str, *, public: bool) -> Action:
+    def act(ticket: Ticket) -> None:
+        transition(ticket, to, actor, note, public=public)
+        db.session.commit()
+
+    return act
+
+
+class _Writer:
+    """Writes the script for one plan: who does what, in the words of its story."""
+
+    def __init__(self, plan: Plan, cast: Cast, rng: random.Random) -> None:
+        self.plan = plan
+        self.cast = cast
+        self.rng = rng
+        # Most work lands on the agent, then the learner; the supervisor takes some.
+        self.owner = rng.choices(cast.workers, weights=[45, 30, 25][: len(cast.workers)])[0]
+        self.approver = cast.supervisor if self.owner is not cast.supervisor else cast.admin
+
+    def _fill(self, story: content.Story, customer: User) -> dict[str, str]:
+        rng = self.rng
+        return {
+            "product": rng.choice(story.products),
+            "order": f"NW-{rng.randint(100_000, 999_999)}",
+            "days": str(rng.randint(3, 12)),
+            "amount": f"{rng.randint(25, 240)}.{rng.choice(['00', '49', '99'])}",
+            "name": customer.first_name,
+        }
+
+    def _keep_informed(self, script: Script, customer: User) -> None:
+        """Open work often ends with an update sent unasked, as the update gap requires."""
+        if self.rng.random() < 0.7:
+            update = f"Hi {customer.first_name},\n\n{self.rng.choice(content.UPDATES)}"
+            script.then(0.6, lambda t: reply(t, self.owner, update))
+
+    def customer(self, story: content.Story) -> Script:
+        plan, rng, cast, owner = self.plan, self.rng, self.cast, self.owner
+        status = plan.status
+        if story.category == content.INTERNAL:
+            customer = rng.choice(cast.colleagues)
+        elif rng.random() < 0.2:
+            customer = cast.demo_customer
+        else:
+            customer = rng.choice(cast.customers)
+        fill = self._fill(story, customer)
+
+        def say(text: str) -> str:
+            return text.format(**fill)
+
+        def tell(text: str) -> str:
+            return f"Hi {customer.first_name},\n\n{say(text)}"
+
+        web = plan.channel == Channel.WEB
+        category_id = cast.categories[story.category]
+        # Web customers sometimes skip the category and leave the priority as it came.
+        new_ticket = NewTicket(
+            subject=say(rng.choice(story.subjects)),
+            description=CHANNEL_PREFIX.get(plan.channel, "") + say(story.description),
+            category_id=None if web and rng.random() < 0.15 else category_id,
+            order_ref=fill["order"] if story.has_order else None,
+            channel=plan.channel,
+            origin=plan.origin,
+            priority=Priority.NORMAL if web and status != S.NEW else plan.priority,
+            is_simulated=True,
+        )
+        creator = customer if web else rng.choice([owner, *cast.workers])
+        script = Script(lambda: create_ticket(new_ticket, customer=customer, created_by=creator)[0])
+        then = script.then
+        supervisor = cast.supervisor
+
+        if status == S.NEW:
+            if web and rng.random() < 0.3:
+                chaser = rng.choice(content.CUSTOMER_CHASERS)
+                then(1.0, lambda t: customer_reply(t, customer, chaser))
+            if rng.random() < 0.3:
+                then(0.5, lambda t: assign(t, supervisor, owner))
+            return script
+
+        # Acknowledged within the first-response target, mostly.
+        first = timedelta(hours=FIRST_RESPONSE_HOURS[plan.priority] * rng.uniform(0.1, 1.15))
+        if owner is not supervisor and rng.random() < 0.3:
+            script.after(first * 0.4, lambda t: assign(t, supervisor, owner))
+            first *= 0.6
+        script.after(
+            first,
+            lambda t: acknowledge(
+                t, owner, need=say(story.need), impact=say(story.impact), feeling=say(story.feeling)
+            ),
+        )
+        then(
+            0.05,
+            lambda t: classify(
+                t,
+                owner,
+                priority=plan.priority,
+                category_id=category_id,
+                channel=plan.channel,
+                origin=plan.origin,
+                cause=plan.cause,
+            ),
+        )
+        if status == S.AWAITING_CUSTOMER or rng.random() < 0.4:
+            then(0.4, lambda t: reply(t, owner, tell(story.question)))
+            waiting = "Asked the customer; waiting for their answer."
+            then(0.02, _move(S.AWAITING_CUSTOMER, owner, waiting, public=False))
+            if status == S.AWAITING_CUSTOMER:
+                return script
+            then(1.0, lambda t: customer_reply(t, customer, say(story.answer)))
+        if rng.random() < 0.25:
+            note = rng.choice(content.STAFF_NOTES)
+            then(0.3, lambda t: add_note(t, owner, note))
+        if status == S.ACKNOWLEDGED:
+            self._keep_informed(script, customer)
+            if rng.random() < 0.2:
+                # Owner away: back to the unassigned queue.
+                then(0.5, lambda t: assign(t, supervisor, None))
+            return script
+
+        if status in QUICK_STATUSES and rng.random() < 0.3:
+            # Simple problems skip weighing options: fix it, or say why it cannot be fixed.
+            if status == S.CLOSED_UNRESOLVED:
+                then(1.0, _move(S.CLOSED_UNRESOLVED, owner, say(story.unresolved), public=True))
+                return script
+            if status == S.IN_PROGRESS:
+                then(0.5, _move(S.IN_PROGRESS, owner, say(story.fix), public=True))
+                self._keep_informed(script, customer)
+                return script
+        else:
+            then(0.5, _move(S.OPTIONS, owner, say(story.options), public=False))
+            if status == S.OPTIONS:
+                self._keep_informed(script, customer)
+                return script
+            # The supervisor's own authority covers these, so only others need to ask.
+            needs_approval = owner is not cast.supervisor and (
+                story.exception or rng.random() < 0.25
+            )
+            if status == S.AWAITING_APPROVAL or needs_approval:
+                why = "an exception to policy" if story.exception else "over my limit"
+                asked = f"The option I recommend is {why}; asked {self.approver.name} to approve."
+                then(0.2, _move(S.AWAITING_APPROVAL, owner, asked, public=False))
+                if status == S.AWAITING_APPROVAL:
+                    self._keep_informed(script, customer)
+                    return script
+                approved = "Approved: fair for what the customer went through."
+                then(0.6, _move(S.OPTIONS, self.approver, approved, public=False))
+            then(0.3, lambda t: reply(t, owner, tell(story.offer)))
+            if status == S.CLOSED_UNRESOLVED:
+                declined = "Thanks, but none of those work for me."
+                then(1.0, lambda t: customer_reply(t, customer, declined))
+                then(0.8, _move(S.CLOSED_UNRESOLVED, owner, say(story.unresolved), public=True))
+                return script
+            then(1.0, _move(S.AGREED, customer, say(story.agreed), public=True))
+            if status == S.AGREED:
+                self._keep_informed(script, customer)
+                return script
+            then(0.3, _move(S.IN_PROGRESS, owner, say(story.fix), public=True))
+            if status == S.IN_PROGRESS:
+                self._keep_informed(script, customer)
+                return script
+
+        self._resolve(script, tell(story.resolved), customer)
+        return script
+
+    def _resolve(self, script: Script, message: str, customer: User) -> None:
+        rng, owner, status, then = self.rng, self.owner, self.plan.status, script.then
+        check = "Resolved; asked the customer to confirm it is fixed."
+        then(1.5, lambda t: reply(t, owner, message))
+        then(0.02, _move(S.RESOLVED, owner, check, public=True))
+        if status == S.RESOLVED:
+            return
+        if status == S.CLOSED_NO_RESPONSE:
+            then(4.0, _move(S.CLOSED_NO_RESPONSE, owner, content.NO_RESPONSE, public=True))
+            return
+        if rng.random() < 0.15:
+            # "Not solved" reopens the ticket; the second fix sticks.
+            again = "Looking at it again with the details you sent."
+            fixed = (
+                f"Hi {customer.first_name},\n\n"
+                "We have fixed what was left. Please check and confirm it is solved now."
+            )
+            then(1.5, _move(S.ACKNOWLEDGED, customer, rng.choice(content.NOT_FIXED), public=True))
+            then(0.3, _move(S.IN_PROGRESS, owner, again, public=True))
+            then(1.0, lambda t: reply(t, owner, fixed))
+            then(0.02, _move(S.RESOLVED, owner, check, public=True))
+        thanks = rng.choice(content.CONFIRMATIONS)
+        then(1.5, _move(S.CLOSED_SATISFIED, customer, thanks, public=True))
+
+    def internal(self, report: content.Report) -> Script:
+        """A proactive report: staff found it, there is no customer, nothing is public."""
+        plan, owner, cast = self.plan, self.owner, self.cast
+        status = plan.status
+        new_ticket = NewTicket(
+            subject=report.subject,
+            description=report.description,
+            category_id=cast.categories[report.category],
+            channel=Channel.INTERNAL,
+            origin=Origin.INTERNAL,
+            priority=plan.priority,
+            is_simulated=True,
+        )
+        script = Script(lambda: create_ticket(new_ticket, customer=None, created_by=owner)[0])
+        then = script.then
+        if status == S.NEW:
+            return script
+        then(
+            0.1,
+            lambda t: classify(
+                t,
+                owner,
+                priority=plan.priority,
+                category_id=new_ticket.category_id,
+                channel=Channel.INTERNAL,
+                origin=Origin.INTERNAL,
+                cause=plan.cause,
+            ),
+        )
+        picked_up = "Picked up; checking how far it reaches."
+        then(0.2, _move(S.ACKNOWLEDGED, owner, picked_up, public=False))
+        if self.rng.random() < 0.8:
+            then(0.05, lambda t: assign(t, owner, owner))
+        then(0.5, lambda t: add_note(t, owner, f"Steps taken: {report.steps}"))
+        if status == S.ACKNOWLEDGED:
+            return script
+        if status == S.CLOSED_UNRESOLVED:
+            then(1.5, _move(S.CLOSED_UNRESOLVED, cast.supervisor, report.unresolved, public=False))
+            return script
+        then(0.3, _move(S.IN_PROGRESS, owner, "Fix under way.", public=False))
+        if status == S.IN_PROGRESS:
+            return script
+        then(1.5, _move(S.RESOLVED, owner, report.fix, public=False))
+        if status == S.RESOLVED:
+            return script
+        checked = "Checked a week later: no repeats. Closing."
+        then(2.0, _move(S.CLOSED_SATISFIED, cast.supervisor, checked, public=False))
+        return script
