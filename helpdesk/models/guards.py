@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.orm import object_session
 
 from helpdesk.models.ticket import TicketEvent
 
@@ -15,5 +16,9 @@ class AppendOnlyError(RuntimeError):
 
 @event.listens_for(TicketEvent, "before_update")
 def _refuse_event_update(_mapper: Any, _connection: Any, target: TicketEvent) -> None:
-    # A correction is a new event, never an edit of an old one.
+    # A correction is a new event, never an edit of an old one. Attaching a file to an
+    # event only changes the other side's row, so only the event's own columns count.
+    session = object_session(target)
+    if session is not None and not session.is_modified(target, include_collections=False):
+        return
     raise AppendOnlyError(f"ticket event {target.id} is append-only")
