@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := wsgi.py
 
 # Debian packages the test suite needs: Chromium for browser tests, PostgreSQL 15
-# server binaries (and pg_virtualenv from postgresql-common) for the PostgreSQL run.
-DEB_PACKAGES := chromium postgresql-15 postgresql-common
+# server binaries for the PostgreSQL run.
+DEB_PACKAGES := chromium postgresql-15
 
-.PHONY: install run test lint test-sqlite test-postgres test-pg-inner system-deps bench clean
+.PHONY: install run test lint test-sqlite test-postgres system-deps bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,6 @@ run: install
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	command -v pg_virtualenv >/dev/null || missing="$$missing postgresql-common"; \
 	[ -x /usr/lib/postgresql/15/bin/postgres ] || missing="$$missing postgresql-15"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -50,13 +49,10 @@ lint: install
 test-sqlite: install
 	$(BIN)/pytest -p no:cacheprovider
 
-# pg_virtualenv makes a throwaway PostgreSQL 15 cluster, runs the command, then drops it.
+# tests/pgcluster.py starts a throwaway PostgreSQL 15 cluster on a private Unix socket,
+# runs the suite against it (TEST_DATABASE_URL), then deletes it.
 test-postgres: install system-deps
-	pg_virtualenv -v 15 $(MAKE) --no-print-directory test-pg-inner
-
-test-pg-inner:
-	TEST_DATABASE_URL="postgresql+psycopg://$$PGUSER:$$PGPASSWORD@$$PGHOST:$${PGPORT:-5432}/$$PGDATABASE" \
-	  $(BIN)/pytest -p no:cacheprovider
+	$(BIN)/python -m tests.pgcluster $(BIN)/pytest -p no:cacheprovider
 
 test: install system-deps lint test-sqlite test-postgres
 

@@ -12,6 +12,8 @@ from htmx_flask import Htmx
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from helpdesk.search_schema import include_object
+
 # Named constraints let Alembic's SQLite batch mode alter tables reliably.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -27,7 +29,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(compare_type=True, render_as_batch=True)
+migrate = Migrate(compare_type=True, render_as_batch=True, include_object=include_object)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from helpdesk import create_app
 from helpdesk.config import TestConfig
 from helpdesk.extensions import db
+from helpdesk.search_schema import create_search_indexes, drop_search_indexes
 from tests import factories
 
 
@@ -44,11 +45,17 @@ def _session_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
         UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")),
     )
     with app.app_context():
+        with db.engine.begin() as conn:
+            drop_search_indexes(conn)
         db.drop_all()
         db.create_all()
+        with db.engine.begin() as conn:
+            create_search_indexes(conn)
     yield app
     with app.app_context():
         db.session.remove()
+        with db.engine.begin() as conn:
+            drop_search_indexes(conn)
         db.drop_all()
         db.engine.dispose()
 

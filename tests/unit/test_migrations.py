@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from helpdesk import create_app
 from helpdesk.config import TestConfig
 from helpdesk.extensions import db
+from helpdesk.search_schema import include_object
 
 
 @pytest.fixture
@@ -44,7 +45,9 @@ def test_migrations_produce_exactly_the_models(empty_database_url: str, tmp_path
     with app.app_context():
         flask_migrate.upgrade()
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": include_object}
+            )
             diff = compare_metadata(context, db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
 
