@@ -3,6 +3,9 @@
 SQLite: an FTS5 table over tickets' subject and description, kept in step by triggers.
 PostgreSQL: a GIN index on the same text's tsvector. Both are made by a migration; the
 test suite (which builds tables with create_all) calls ``create_search_indexes`` too.
+
+A migration that alters ``tickets`` in batch mode rebuilds the table on SQLite, which
+drops its triggers: call ``create_search_indexes`` again after it (it is idempotent).
 """
 
 from __future__ import annotations

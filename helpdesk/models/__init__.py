@@ -2,6 +2,16 @@
 
 from helpdesk.models import guards  # noqa: E402,F401  (append-only listeners)
 from helpdesk.models.notification import Notification, OutboxMessage
+from helpdesk.models.problem import (
+    CandidateSolution,
+    FeedPost,
+    FeedReaction,
+    ProblemApproval,
+    ProblemEvent,
+    ProblemLink,
+    ProblemRecord,
+    Setting,
+)
 from helpdesk.models.resolution import (
     Approval,
     Confirmation,
@@ -16,6 +26,14 @@ from helpdesk.models.ticket import Attachment, Category, Ticket, TicketEvent
 from helpdesk.models.user import User, UserRole
 
 __all__ = [
+    "CandidateSolution",
+    "FeedPost",
+    "FeedReaction",
+    "ProblemApproval",
+    "ProblemEvent",
+    "ProblemLink",
+    "ProblemRecord",
+    "Setting",
     "Approval",
     "Attachment",
     "Confirmation",

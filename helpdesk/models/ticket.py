@@ -56,6 +56,8 @@ class Ticket(Model):
     origin: Mapped[str] = mapped_column(String(16))
     cause: Mapped[str | None] = mapped_column(String(16))
     order_ref: Mapped[str | None] = mapped_column(String(60))
+    # Set when it arrived very like several open tickets: the queue offers to link it.
+    possible_repeat: Mapped[bool] = mapped_column(default=False)
     # Demo and training tickets: shown, never counted as real evidence.
     is_simulated: Mapped[bool] = mapped_column(default=False)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -63,6 +65,8 @@ class Ticket(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The update clock's start: the last public staff update, or the end of a pause
+    # (the customer answered or reopened it; see workflow.transition).
     last_public_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

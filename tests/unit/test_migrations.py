@@ -50,6 +50,19 @@ def test_migrations_produce_exactly_the_models(empty_database_url: str, tmp_path
             )
             diff = compare_metadata(context, db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
+        with db.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                found = conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE name LIKE 'ticket_fts%'"
+                ).scalars()
+                assert {"ticket_fts", "ticket_fts_ai", "ticket_fts_ad", "ticket_fts_au"} <= set(
+                    found
+                )
+            else:
+                found = conn.exec_driver_sql(
+                    "SELECT indexname FROM pg_indexes WHERE tablename = 'tickets'"
+                ).scalars()
+                assert "ix_tickets_fulltext" in set(found)
 
         flask_migrate.downgrade(revision="base")
         remaining = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
