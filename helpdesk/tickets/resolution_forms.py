@@ -105,6 +105,7 @@ class PromiseForm(FlaskForm):
         "What is promised",
         validators=[DataRequired("Say what is promised."), Length(max=1000)],
         description="For example “Call you back about the refund”.",
+        id="promise-description",  # the option's "description" shares the workspace
     )
     owner_id = ChoiceField("Owner")
     due_at = DateTimeLocalField(
@@ -128,14 +129,20 @@ class BreakPromiseForm(FlaskForm):
 
 class RouteOfferForm(FlaskForm):
     route_id = ChoiceField("Route")
-    note = TextAreaField("Note for the customer", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(
+        "Note for the customer",
+        validators=[Optional(), Length(max=2000)],
+        id="route-note",  # the implement form's "note" shares the workspace
+    )
 
 
 class EscalateForm(FlaskForm):
     to_user_id = ChoiceField("Specialist person")
     to_team = StringField("Or specialist team", validators=[Optional(), Length(max=160)])
     reason = TextAreaField(
-        "Why", validators=[DataRequired("Say why it needs a specialist."), Length(max=2000)]
+        "Why",
+        validators=[DataRequired("Say why it needs a specialist."), Length(max=2000)],
+        id="escalate-reason",  # the close form's "reason" shares the workspace
     )
 
 
