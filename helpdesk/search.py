@@ -80,9 +80,13 @@ def _pg_word(word: str) -> str:
 
 
 def ranked_ticket_ids(
-    query: str, *, any_word: bool = True, limit: int = 50
+    query: str, *, any_word: bool = True, limit: int = 50, min_id: int = 0
 ) -> list[tuple[int, float]]:
-    """Ticket ids best matching ``query`` with a relevance score (higher is better)."""
+    """Ticket ids best matching ``query`` with a relevance score (higher is better).
+
+    ``min_id`` limits the ranking to newer tickets: a rowid range the engines use
+    directly, so the cost depends on the window, not on the whole history.
+    """
     words = terms(query)
     if not words:
         return []
@@ -90,9 +94,14 @@ def ranked_ticket_ids(
         rows = db.session.execute(
             text(
                 "SELECT rowid, -bm25(ticket_fts, 2.0, 1.0) AS score FROM ticket_fts "
-                "WHERE ticket_fts MATCH :q ORDER BY bm25(ticket_fts, 2.0, 1.0) LIMIT :limit"
+                "WHERE ticket_fts MATCH :q AND rowid >= :min_id "
+                "ORDER BY bm25(ticket_fts, 2.0, 1.0) LIMIT :limit"
             ),
-            {"q": _fts5_query(words, any_word=any_word, prefix_last=False), "limit": limit},
+            {
+                "q": _fts5_query(words, any_word=any_word, prefix_last=False),
+                "limit": limit,
+                "min_id": min_id,
+            },
         )
         return [(int(r[0]), float(r[1])) for r in rows]
     joiner = " | " if any_word else " & "
@@ -100,7 +109,10 @@ def ranked_ticket_ids(
     document: Any = literal_column(PG_TICKET_DOCUMENT)
     rank = func.ts_rank(document, tsquery)
     rows = db.session.execute(
-        select(Ticket.id, rank).where(document.op("@@")(tsquery)).order_by(rank.desc()).limit(limit)
+        select(Ticket.id, rank)
+        .where(document.op("@@")(tsquery), Ticket.id >= min_id)
+        .order_by(rank.desc(), Ticket.id.desc())
+        .limit(limit)
     )
     return [(int(r[0]), float(r[1])) for r in rows]
 

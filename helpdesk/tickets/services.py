@@ -29,6 +29,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Category, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_customer, notify_staff
+from helpdesk.problems.similar import is_possible_repeat
 from helpdesk.tickets.workflow import (
     StaleTicketError,
     WorkflowError,
@@ -121,8 +122,11 @@ def create_ticket(
     if order_ref and len(order_ref) > 60:
         raise WorkflowError("The reference must be at most 60 characters.", "order_ref")
 
+    # Judged before the insert, so the new ticket cannot count as its own repeat.
+    possible_repeat = is_possible_repeat(subject, description, category.id if category else None)
     now = utcnow()
     ticket = Ticket(
+        possible_repeat=possible_repeat,
         subject=subject,
         description=description,
         category=category,
