@@ -404,6 +404,9 @@ def customer_decline(option: Option, customer: User, comment: str) -> None:
         raise AuthorityError("Only the ticket's customer can decline an option.")
     if option.state != "offered":
         raise WorkflowError("That option is not on offer.")
+    if not ticket.is_open:
+        # As for agreeing: a closed ticket takes no more answers (options stay "offered").
+        raise WorkflowError("This ticket is closed.")
     comment = _text(comment, "comment", "Your comment", 2000)
     option.state = "declined"
     option.customer_comment = comment
@@ -433,6 +436,10 @@ def implement(
     _check_version(ticket, expected_version)
     if option.state != "agreed":
         raise WorkflowError("Only the option the customer agreed can be implemented.")
+    if not ticket.is_open:
+        # Closing leaves an agreed option "agreed"; acting on it afterwards would email
+        # "we have acted on your problem" to a customer told it could not be solved.
+        raise WorkflowError("This ticket is closed.")
     note = _text(note, "note", "What was done", 4000)
     option.state = "implemented"
     option.implemented_at = utcnow()

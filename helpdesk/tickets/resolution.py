@@ -14,7 +14,7 @@ from helpdesk.models import Route, SatisfactionResponse, Ticket, TicketEvent, Us
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_customer, notify_staff
 from helpdesk.tickets.services import _check_version, _commit, _text
-from helpdesk.tickets.workflow import WorkflowError, record_event, transition
+from helpdesk.tickets.workflow import WorkflowError, can_transition, record_event, transition
 
 UNRESOLVED_REASONS = {
     "beyond_offer": "What the customer expects is more than we can offer",
@@ -47,6 +47,11 @@ def ask_question(
         raise WorkflowError("This ticket has no customer to ask.", "question")
     question = _text(question, "question", "The question", 2000)
     before = ticket.status
+    if before != Status.AWAITING_CUSTOMER and not can_transition(before, Status.AWAITING_CUSTOMER):
+        raise WorkflowError(
+            "The customer is confirming the resolution now; wait for their answer "
+            "(a 'not solved' reopens the ticket) before asking something new."
+        )
     event = record_event(
         ticket,
         actor,

@@ -121,7 +121,9 @@ class Clock:
 
 def clocks(ticket: Ticket, now: datetime | None = None) -> list[Clock]:
     now = now or utcnow()
-    resolved = ticket.resolved_at if ticket.status in (Status.RESOLVED,) else ticket.closed_at
+    # Met when staff resolved it, as resolved_within_target says: a customer slow to
+    # confirm (closed_at) must not turn a resolution on time into a missed one.
+    resolved = ticket.resolved_at or ticket.closed_at
     return [
         Clock("First response", ticket.first_response_due_at, ticket.first_response_at, now),
         Clock("Next update", ticket.next_update_due_at, None, now),
