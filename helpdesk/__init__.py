@@ -84,9 +84,11 @@ def register_blueprints(app: Flask) -> None:
     from helpdesk.attachments import bp as attachments_bp
     from helpdesk.auth import bp as auth_bp
     from helpdesk.errors import bp as errors_bp
+    from helpdesk.feed import bp as feed_bp
     from helpdesk.main import bp as main_bp
     from helpdesk.notifications import bp as notifications_bp
     from helpdesk.portal import bp as portal_bp
+    from helpdesk.problems import bp as problems_bp
     from helpdesk.selfservice import bp as selfservice_bp
     from helpdesk.tickets import bp as tickets_bp
 
@@ -99,6 +101,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(attachments_bp)
     app.register_blueprint(notifications_bp, url_prefix="/staff")
     app.register_blueprint(approvals_bp, url_prefix="/staff")
+    app.register_blueprint(feed_bp, url_prefix="/staff")
+    app.register_blueprint(problems_bp, url_prefix="/staff")
     app.register_blueprint(errors_bp)
 
 

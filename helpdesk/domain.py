@@ -187,6 +187,9 @@ EVENT_LABELS: dict[str, str] = {
     "closed_unresolved": "closed it unresolved, with reasons",
     "no_response": "closed it: no answer to the resolution check",
     "status_changed": "changed the status",
+    "proactive_step": "recorded a step taken",
+    "proactive_informed": "informed managers and colleagues",
+    "feedback_shared": "shared the customer's feedback with the team",
 }
 
 

@@ -22,11 +22,18 @@ def categories() -> str:
     return render("admin/categories.html", categories=services.list_categories())
 
 
+def _with_supervisors(form: CategoryForm, category: Category | None) -> CategoryForm:
+    form.supervisor_ids.choices = list(services.supervisor_choices().items())
+    if category is not None and request.method == "GET":
+        form.supervisor_ids.data = [str(i) for i in services.category_supervisor_ids(category)]
+    return form
+
+
 @bp.route("/categories/new", methods=["GET", "POST"])
 @require(can_manage_catalogue)
 def new_category() -> tuple[str, int] | Response:
     """Add a ticket category."""
-    form = CategoryForm()
+    form = _with_supervisors(CategoryForm(), None)
     if not form.validate_on_submit():
         return form_page("admin/category_form.html", form, category=None)
     try:
@@ -35,6 +42,7 @@ def new_category() -> tuple[str, int] | Response:
             description=form.description.data or "",
             active=bool(form.active.data),
         )
+        services.set_category_supervisors(category, form.supervisor_ids.data or [])
     except AdminError as exc:
         return form_page("admin/category_form.html", form, exc, category=None)
     flash(f"Category “{category.name}” added.", "success")
@@ -44,9 +52,10 @@ def new_category() -> tuple[str, int] | Response:
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
 @require(can_manage_catalogue)
 def edit_category(category_id: int) -> tuple[str, int] | Response:
-    """Rename, describe, retire or restore a category."""
+    """Rename, describe, retire or restore a category, and name its supervisors."""
     category = db.get_or_404(Category, category_id)
     form = CategoryForm() if request.method == "POST" else CategoryForm(obj=category)
+    _with_supervisors(form, category)
     if not form.validate_on_submit():
         return form_page("admin/category_form.html", form, category=category)
     try:
@@ -56,6 +65,7 @@ def edit_category(category_id: int) -> tuple[str, int] | Response:
             description=form.description.data or "",
             active=bool(form.active.data),
         )
+        services.set_category_supervisors(category, form.supervisor_ids.data or [])
     except AdminError as exc:
         return form_page("admin/category_form.html", form, exc, category=category)
     flash(f"Category “{category.name}” saved.", "success")

@@ -130,6 +130,12 @@ class CategoryForm(FlaskForm):
     )
     description = TextAreaField("Description", validators=[Length(max=2000)])
     active = BooleanField("Active (offered when raising or logging a problem)", default=True)
+    # Choices are the active supervisors, set by the view before validating or drawing.
+    supervisor_ids = SelectMultipleField(
+        "Supervisors alerted about repeats in this category",
+        choices=[],
+        invalid_choice_message="Choose from the listed supervisors.",
+    )
 
 
 class RouteForm(FlaskForm):

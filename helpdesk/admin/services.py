@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import delete, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from helpdesk.auth.services import AccountError, create_user
 from helpdesk.domain import Role, RouteKind
 from helpdesk.extensions import db
 from helpdesk.models import Category, Deflection, Route, User, UserRole
+from helpdesk.models.problem import category_supervisors
 from helpdesk.money import MAX_AMOUNT_MINOR, format_pounds
+from helpdesk.notifications.services import supervisors
 
 USERS_PAGE_SIZE = 50
 ALL_ROLES = frozenset(r.value for r in Role)
@@ -214,6 +217,43 @@ def update_category(category: Category, *, name: str, description: str, active: 
     category.description = description.strip()
     category.active = active
     return _commit_category(category)
+
+
+def supervisor_choices() -> dict[str, str]:
+    """The active supervisors, who may be named as a category's authority for repeats."""
+    return {str(u.id): u.name for u in supervisors()}
+
+
+def category_supervisor_ids(category: Category) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(category_supervisors.c.user_id)
+            .where(category_supervisors.c.category_id == category.id)
+            .order_by(category_supervisors.c.user_id)
+        )
+    )
+
+
+def set_category_supervisors(category: Category, user_ids: Iterable[int | str]) -> None:
+    """Name the supervisors alerted about repeats in a category (none: every supervisor).
+
+    :raise AdminError: for anyone who is not an active supervisor.
+    """
+    try:
+        wanted = {int(i) for i in user_ids}
+    except ValueError as exc:
+        raise AdminError("Choose from the listed supervisors.", "supervisor_ids") from exc
+    if not wanted <= {int(k) for k in supervisor_choices()}:
+        raise AdminError("Choose from the listed supervisors.", "supervisor_ids")
+    db.session.execute(
+        delete(category_supervisors).where(category_supervisors.c.category_id == category.id)
+    )
+    if wanted:
+        db.session.execute(
+            insert(category_supervisors),
+            [{"category_id": category.id, "user_id": uid} for uid in sorted(wanted)],
+        )
+    db.session.commit()
 
 
 # --- Self-service routes and knowledge articles --------------------------------------

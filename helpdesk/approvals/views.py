@@ -11,6 +11,8 @@ from helpdesk.extensions import db
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import Approval, Confirmation
 from helpdesk.permissions import is_staff, require
+from helpdesk.problems.forms import DecisionForm as ProblemDecisionForm
+from helpdesk.problems.services import approvals_for as problem_approvals_for
 from helpdesk.tickets import authority
 from helpdesk.tickets.options import decide_approval, decide_confirmation
 from helpdesk.tickets.workflow import WorkflowError
@@ -20,6 +22,7 @@ def _inbox(
     approval_forms: dict[int, DecideApprovalForm] | None = None,
     confirmation_forms: dict[int, DecideConfirmationForm] | None = None,
     status: int = 200,
+    problem_forms: dict[int, ProblemDecisionForm] | None = None,
 ) -> tuple[str, int]:
     pending = db.session.scalars(
         select(Approval).where(Approval.state == "pending").order_by(Approval.id)
@@ -41,6 +44,8 @@ def _inbox(
     )
     approval_forms = approval_forms or {}
     confirmation_forms = confirmation_forms or {}
+    problem_approvals = problem_approvals_for(current_user)
+    problem_forms = problem_forms or {}
     return (
         render(
             "approvals/inbox.html",
@@ -52,6 +57,10 @@ def _inbox(
             confirmation_forms={
                 c.id: confirmation_forms.get(c.id) or DecideConfirmationForm()
                 for c in confirmations
+            },
+            problem_approvals=problem_approvals,
+            problem_forms={
+                a.id: problem_forms.get(a.id) or ProblemDecisionForm() for a in problem_approvals
             },
         ),
         status,

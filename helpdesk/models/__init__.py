@@ -1,6 +1,14 @@
 """All models, importable from one place (Alembic's autogenerate needs them loaded)."""
 
 from helpdesk.models import guards  # noqa: E402,F401  (append-only listeners)
+from helpdesk.models.evidence import (
+    EvidenceCode,
+    EvidenceRecord,
+    FrameworkRule,
+    LearnerProfile,
+    ReflectiveAccount,
+    WitnessTestimony,
+)
 from helpdesk.models.notification import Notification, OutboxMessage
 from helpdesk.models.problem import (
     CandidateSolution,
@@ -26,6 +34,12 @@ from helpdesk.models.ticket import Attachment, Category, Ticket, TicketEvent
 from helpdesk.models.user import User, UserRole
 
 __all__ = [
+    "EvidenceCode",
+    "EvidenceRecord",
+    "FrameworkRule",
+    "LearnerProfile",
+    "ReflectiveAccount",
+    "WitnessTestimony",
     "CandidateSolution",
     "FeedPost",
     "FeedReaction",

@@ -152,6 +152,9 @@ class SatisfactionResponse(Model):
     solved: Mapped[bool]
     rating: Mapped[int | None]
     comment: Mapped[str] = mapped_column(Text, default="")
+    # Asked when a learner handled the ticket: in the customer's own words.
+    did_well: Mapped[str] = mapped_column(Text, default="")
+    testimony_consent: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

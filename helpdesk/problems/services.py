@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from helpdesk.evidence.capture import capture_problem_event
 from helpdesk.extensions import db
 from helpdesk.formatting import money
 from helpdesk.models import (
@@ -55,6 +56,7 @@ def _event(
     event = ProblemEvent(problem=problem, actor=actor, kind=kind, body=body, data=data)
     db.session.add(event)
     problem.updated_at = utcnow()
+    capture_problem_event(event)
     return event
 
 
@@ -443,3 +445,45 @@ def problems_page(
     if before:
         stmt = stmt.where(ProblemRecord.id < before)
     return list(db.session.scalars(stmt.order_by(ProblemRecord.id.desc()).limit(size + 1)))
+
+
+def check_version(problem: ProblemRecord, expected_version: int | None) -> None:
+    """Refuse a write made from an out-of-date view of the record."""
+    if expected_version is not None and expected_version != problem.version:
+        raise StaleTicketError()
+
+
+def linked_counts(problem_ids: Sequence[int]) -> dict[int, int]:
+    """How many tickets each problem record groups, in one query."""
+    if not problem_ids:
+        return {}
+    rows = db.session.execute(
+        select(ProblemLink.problem_id, func.count())
+        .where(ProblemLink.problem_id.in_(problem_ids))
+        .group_by(ProblemLink.problem_id)
+    )
+    return {problem_id: int(count) for problem_id, count in rows}
+
+
+def latest_approval(problem: ProblemRecord) -> ProblemApproval | None:
+    """The chosen solution's most recent approval request, whatever its state."""
+    solution = problem.chosen_solution
+    if solution is None or not solution.approvals:
+        return None
+    return solution.approvals[-1]
+
+
+def approvals_for(user: Any) -> list[ProblemApproval]:
+    """Pending problem approvals this person may decide, oldest first."""
+    if not getattr(user, "is_staff", False):
+        return []
+    pending = db.session.scalars(
+        select(ProblemApproval)
+        .where(
+            ProblemApproval.state == "pending",
+            ProblemApproval.requested_by_id != user.id,
+            ProblemApproval.cost_minor <= user.authority_limit_minor,
+        )
+        .order_by(ProblemApproval.id)
+    )
+    return [a for a in pending if can_decide(user, a)]

@@ -97,14 +97,20 @@ class LogTicketForm(FlaskForm):
 
 
 class ProactiveForm(FlaskForm):
-    subject = StringField(
+    what = StringField(
         "What is the problem?",
         validators=[DataRequired("Name the problem."), Length(max=200)],
         description="A system or procedure problem found before it affects customers.",
     )
-    description = TextAreaField(
-        "Where it is and what could happen",
-        validators=[DataRequired("Describe where it is and the risk."), Length(max=10_000)],
+    where = TextAreaField(
+        "Where is it?",
+        validators=[DataRequired("Say where the problem is."), Length(max=2000)],
+        description="The system, procedure, place or step where you found it.",
+    )
+    risk = TextAreaField(
+        "What could happen to customers?",
+        validators=[DataRequired("Describe the risk."), Length(max=2000)],
+        description="Who could be affected, how, and how soon.",
     )
     category_id = ChoiceField("Category", validators=[DataRequired("Choose a category.")])
     priority = ChoiceField("Priority", choices=choices(PRIORITY_LABELS), default="3")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import defer
 
 from helpdesk.domain import (
@@ -19,7 +19,7 @@ from helpdesk.domain import (
     Status,
 )
 from helpdesk.extensions import db
-from helpdesk.models import Promise, Ticket
+from helpdesk.models import ProblemLink, Promise, Ticket
 from helpdesk.models.types import utcnow
 from helpdesk.tickets.sla import AT_RISK
 
@@ -37,6 +37,7 @@ SLA_FILTERS = {
 }
 STATUS_FILTERS = {"open": "All open", "closed": "All closed", "any": "Any status", **STATUS_LABELS}
 ASSIGNED_FILTERS = {"anyone": "Anyone", "me": "Assigned to me", "unassigned": "Unassigned"}
+REPEAT_FILTERS = {"": "Any", "1": "Possible repeats not yet linked"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class QueueFilters:
     q: str = ""
     sort: str = "newest"
     sla: str = ""
+    repeat: str = ""
     after: str = ""
 
     @classmethod
@@ -77,6 +79,7 @@ class QueueFilters:
             q=(args.get("q", "") or "").replace("\x00", "").strip()[:200],
             sort=pick("sort", SORTS, "newest"),
             sla=pick("sla", SLA_FILTERS, ""),
+            repeat=pick("repeat", REPEAT_FILTERS, ""),
             after=(args.get("after", "") or "")[:60],
         )
 
@@ -179,6 +182,10 @@ def queue_page(filters: QueueFilters, *, viewer_id: int, page_size: int = 25) ->
     elif filters.sla == "at_risk":
         now = utcnow()
         stmt = stmt.where(Ticket.sla_due_at >= now, Ticket.sla_due_at < now + AT_RISK)
+    if filters.repeat:
+        # Marked on arrival and not yet in a problem record.
+        linked = exists().where(ProblemLink.ticket_id == Ticket.id)
+        stmt = stmt.where(Ticket.possible_repeat.is_(True), ~linked)
     if filters.after:
         stmt = _after(stmt, filters.sort, filters.after)
     rows = list(db.session.scalars(stmt.order_by(*ORDER[filters.sort]).limit(page_size + 1)))

@@ -29,7 +29,6 @@ from helpdesk.extensions import db
 from helpdesk.models import Category, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_customer, notify_staff
-from helpdesk.problems.similar import is_possible_repeat
 from helpdesk.tickets.workflow import (
     StaleTicketError,
     WorkflowError,
@@ -56,6 +55,8 @@ class NewTicket:
     origin: str = Origin.CUSTOMER
     priority: int = Priority.NORMAL
     is_simulated: bool = False
+    # Extra facts for the "created" event's data (a proactive report's what/where/risk).
+    details: dict[str, Any] | None = None
 
 
 def _text(value: str, field: str, label: str, max_len: int = TEXT_MAX) -> str:
@@ -122,6 +123,9 @@ def create_ticket(
     if order_ref and len(order_ref) > 60:
         raise WorkflowError("The reference must be at most 60 characters.", "order_ref")
 
+    # Imported here: the problems package's views import this module.
+    from helpdesk.problems.similar import is_possible_repeat
+
     # Judged before the insert, so the new ticket cannot count as its own repeat.
     possible_repeat = is_possible_repeat(subject, description, category.id if category else None)
     now = utcnow()
@@ -157,6 +161,7 @@ def create_ticket(
                 "channel": data.channel,
                 "origin": data.origin,
                 "on_behalf": on_behalf,
+                **(data.details or {}),
             },
         )
         for upload in uploads:

@@ -7,14 +7,15 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from helpdesk.auth.services import find_or_create_customer
-from helpdesk.domain import Channel, Origin
+from helpdesk.domain import Origin
 from helpdesk.extensions import db
 from helpdesk.forms import category_choices, new_idempotency_key
 from helpdesk.htmx import render
 from helpdesk.models import Category, Ticket, User
 from helpdesk.models.types import utcnow
 from helpdesk.permissions import get_ticket_or_404, is_staff, require
-from helpdesk.tickets import bp, services
+from helpdesk.problems.linking import problem_ids_for
+from helpdesk.tickets import bp, proactive, services
 from helpdesk.tickets.forms import (
     AcknowledgeForm,
     AssignForm,
@@ -26,6 +27,7 @@ from helpdesk.tickets.forms import (
 )
 from helpdesk.tickets.queue import (
     ASSIGNED_FILTERS,
+    REPEAT_FILTERS,
     SLA_FILTERS,
     SORTS,
     STATUS_FILTERS,
@@ -58,6 +60,8 @@ def queue() -> str:
         sorts=SORTS,
         status_filters=STATUS_FILTERS,
         assigned_filters=ASSIGNED_FILTERS,
+        repeat_filters=REPEAT_FILTERS,
+        linked=problem_ids_for([t.id for t in page.tickets]),
     )
 
 
@@ -219,22 +223,18 @@ def report_proactive() -> tuple[str, int] | Response:
             "tickets/proactive.html", form, 422 if request.method == "POST" else 200
         )
     try:
-        ticket, _ = services.create_ticket(
-            services.NewTicket(
-                subject=form.subject.data or "",
-                description=form.description.data or "",
-                category_id=int(form.category_id.data),
-                channel=Channel.INTERNAL,
-                origin=Origin.INTERNAL,
-                priority=int(form.priority.data),
-            ),
-            customer=None,
-            created_by=current_user,
+        ticket, _ = proactive.report(
+            current_user,
+            what=form.what.data or "",
+            where=form.where.data or "",
+            risk=form.risk.data or "",
+            category_id=int(form.category_id.data),
+            priority=int(form.priority.data),
             idempotency_key=form.idempotency_key.data or None,
         )
     except WorkflowError as exc:
         db.session.rollback()
-        getattr(form, exc.field or "description").errors.append(exc.message)
+        getattr(form, exc.field or "what", form.what).errors.append(exc.message)
         return _new_ticket_page("tickets/proactive.html", form, 422)
     flash(f"Reported as {ticket.reference}.", "success")
     return redirect(url_for("tickets.workspace", ticket_id=ticket.id))

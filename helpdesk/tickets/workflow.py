@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpdesk.domain import Status
+from helpdesk.domain import CLOSED_STATUSES, Status
+from helpdesk.evidence.capture import capture_ticket_event
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
+from helpdesk.tickets.sla import PAUSED
 
 S = Status
 
@@ -17,10 +19,20 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.ACKNOWLEDGED: frozenset(
         {S.AWAITING_CUSTOMER, S.OPTIONS, S.IN_PROGRESS, S.RESOLVED, S.CLOSED_UNRESOLVED}
     ),
-    S.AWAITING_CUSTOMER: frozenset({S.ACKNOWLEDGED, S.OPTIONS, S.IN_PROGRESS, S.CLOSED_UNRESOLVED}),
+    # A question can be asked at most stages; the answer returns the ticket where it was.
+    S.AWAITING_CUSTOMER: frozenset(
+        {
+            S.ACKNOWLEDGED,
+            S.OPTIONS,
+            S.AWAITING_APPROVAL,
+            S.AGREED,
+            S.IN_PROGRESS,
+            S.CLOSED_UNRESOLVED,
+        }
+    ),
     S.OPTIONS: frozenset({S.AWAITING_APPROVAL, S.AGREED, S.AWAITING_CUSTOMER, S.CLOSED_UNRESOLVED}),
-    S.AWAITING_APPROVAL: frozenset({S.OPTIONS, S.CLOSED_UNRESOLVED}),
-    S.AGREED: frozenset({S.IN_PROGRESS, S.OPTIONS, S.CLOSED_UNRESOLVED}),
+    S.AWAITING_APPROVAL: frozenset({S.OPTIONS, S.AWAITING_CUSTOMER, S.CLOSED_UNRESOLVED}),
+    S.AGREED: frozenset({S.IN_PROGRESS, S.OPTIONS, S.AWAITING_CUSTOMER, S.CLOSED_UNRESOLVED}),
     S.IN_PROGRESS: frozenset({S.RESOLVED, S.OPTIONS, S.AWAITING_CUSTOMER, S.CLOSED_UNRESOLVED}),
     S.RESOLVED: frozenset({S.CLOSED_SATISFIED, S.CLOSED_NO_RESPONSE, S.ACKNOWLEDGED}),
     S.CLOSED_SATISFIED: frozenset(),
@@ -89,6 +101,8 @@ def record_event(
             ticket.last_public_update_at = now
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
+        # A learner's action becomes evidence in the same transaction.
+        capture_ticket_event(event)
     return event
 
 
@@ -103,6 +117,12 @@ def transition(
         raise WorkflowError(f"A ticket that is '{ticket.status}' cannot move to '{to}'.")
     old = ticket.status
     ticket.status = to
+    if old in PAUSED and to not in PAUSED and to not in CLOSED_STATUSES:
+        if ticket.last_public_update_at is not None:
+            # The update clock stopped while the customer held the ball; it restarts now.
+            # Counting from the last update before the pause made a ticket overdue the
+            # moment a customer answered a question (or reopened it) after a long wait.
+            ticket.last_public_update_at = utcnow()
     now = utcnow()
     if to in (S.CLOSED_SATISFIED, S.CLOSED_UNRESOLVED, S.CLOSED_NO_RESPONSE):
         ticket.closed_at = now

@@ -33,6 +33,7 @@ from helpdesk.tickets.forms import (
     ReplyForm,
 )
 from helpdesk.tickets.options import options_for
+from helpdesk.tickets.proactive_forms import InformForm, ProactiveStepForm
 from helpdesk.tickets.promises import promises_for
 from helpdesk.tickets.resolution_forms import (
     CloseUnresolvedForm,
@@ -77,6 +78,8 @@ def _set_choices(name: str, form: Any, ticket: Ticket) -> None:
         form.to_user_id.choices = staff_choices(blank="Nobody: a team")
     elif name == "close":
         form.route_ids.choices = route_choices()
+    elif name == "inform":
+        form.people.choices = colleagues_of(current_user.id)
     elif name == "offer":
         form.option_ids.choices = {
             str(o.id): o.description for o in options_for(ticket) if o.state == "draft"
@@ -113,6 +116,8 @@ SPECS: dict[str, Spec] = {
     "escalate": Spec(EscalateForm),
     "resolve": Spec(ResolveForm),
     "close": Spec(CloseUnresolvedForm),
+    "step": Spec(ProactiveStepForm),
+    "inform": Spec(InformForm),
 }
 
 

@@ -760,8 +760,9 @@ def test_a_double_submitted_log_makes_one_ticket(login_as, agent, category):
 
 def proactive_data(category, **changes):
     return {
-        "subject": "Label printer drops lines",
-        "description": "Postcodes lose their last line; parcels may go astray.",
+        "what": "Label printer drops lines",
+        "where": "The label printer on the dispatch bench.",
+        "risk": "Postcodes lose their last line; parcels may go astray.",
         "category_id": str(category.id),
         "priority": "2",
         "idempotency_key": uuid.uuid4().hex,
@@ -790,10 +791,12 @@ def test_report_a_proactive_problem(login_as, agent, category):
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("subject", ""),
-        ("subject", "s" * 201),
-        ("description", ""),
-        ("description", "d" * 10_001),
+        ("what", ""),
+        ("what", "s" * 201),
+        ("where", ""),
+        ("where", "w" * 2001),
+        ("risk", " "),
+        ("risk", "r" * 2001),
         ("category_id", ""),
         ("category_id", "99999"),
         ("priority", "0"),
@@ -808,7 +811,7 @@ def test_proactive_refuses_bad_fields_and_keeps_the_rest(login_as, agent, catego
     assert error_of(body, field)
     if field == "category_id" and value:
         assert "Choose one of the listed options" in error_of(body, field)
-    for other in ("subject", "description"):
+    for other in ("what", "where", "risk"):
         if other != field:
             assert html.escape(data[other], quote=True) in body
     if len(value) > 100:

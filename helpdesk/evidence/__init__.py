@@ -1,0 +1,1 @@
+"""Learner mode's rules: capturing evidence, portfolios, redaction (no views here)."""

@@ -1,0 +1,168 @@
+"""Turn a learner's live work into evidence as it happens: nothing typed twice.
+
+Ticket and problem events pass through ``capture_*`` when they are written. If the
+person credited with the action is in learner mode, an evidence record is added in the
+same transaction, tagged with the criteria the action evidences in the learner's
+framework (frameworks/data/mapping.json) and summarised in plain words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from helpdesk.domain import Origin, Role
+from helpdesk.extensions import db
+from helpdesk.frameworks import catalogue
+from helpdesk.models import (
+    EvidenceCode,
+    EvidenceRecord,
+    LearnerProfile,
+    ProblemEvent,
+    Ticket,
+    TicketEvent,
+    User,
+)
+
+# Ticket event kind -> the actions it shows. Some depend on the event's data.
+SIMPLE_ACTIONS = {
+    "acknowledged": ("acknowledged",),
+    "question": ("question",),
+    "linked_to_problem": ("linked_to_problem",),
+    "feedback_shared": ("feedback_shared",),
+    "proactive_step": ("proactive_step",),
+    "proactive_informed": ("proactive_informed",),
+    "confirmation_requested": ("option_confirmed",),
+    "option_recommended": ("option_recommended",),
+    "route_offered": ("route_offered",),
+    "escalated": ("escalated",),
+    "promise_kept": ("promise_kept",),
+    "promise_broken": ("promise_broken",),
+    "reply": ("update",),
+    "closed_unresolved": ("closed_unresolved",),
+    "approval_requested": ("approval_requested",),
+}
+# Customer events credit the staff member whose earlier action they answer.
+CREDITED_BY = {
+    "option_agreed": ("options_offered", ("option_agreed",)),
+    "customer_confirmed": ("resolution_check", ("customer_confirmed",)),
+}
+PROBLEM_ACTIONS = {
+    "solution_chosen": ("problem_solutions_compared", "problem_solution_chosen"),
+    "approval_requested": ("problem_approval_requested",),
+    "solution_live": ("problem_solution_live",),
+}
+
+
+def learner_profile(user: User | None) -> LearnerProfile | None:
+    if user is None or not user.has_role(Role.LEARNER):
+        return None
+    return db.session.scalar(select(LearnerProfile).where(LearnerProfile.user_id == user.id))
+
+
+def actions_for(event: TicketEvent) -> tuple[str, ...]:
+    kind = event.kind
+    data = event.data or {}
+    if kind == "created":
+        return ("proactive_report",) if data.get("origin") == Origin.INTERNAL else ()
+    if kind in ("option_added", "option_edited"):
+        found = ("option_added",) if kind == "option_added" else ()
+        return found + (("option_pros_cons",) if data.get("both_sides") else ())
+    if kind == "option_implemented":
+        policy = data.get("within_policy") or data.get("approved")
+        return ("option_implemented",) + (("policy_respected",) if policy else ())
+    return SIMPLE_ACTIONS.get(kind, ())
+
+
+def _credited(event: TicketEvent, ticket: Ticket) -> tuple[User | None, tuple[str, ...]]:
+    if event.kind in CREDITED_BY:
+        earlier_kind, actions = CREDITED_BY[event.kind]
+        for earlier in reversed(ticket.events):
+            if earlier.kind == earlier_kind and earlier.id != event.id:
+                return earlier.actor, actions
+        return None, ()
+    return event.actor, actions_for(event)
+
+
+def summarise(action: str, event_body: str, ticket: Ticket | None) -> str:
+    """A plain-words summary: what was done, then the words used (shortened)."""
+    mapping = catalogue().actions.get(action)
+    what = mapping.label if mapping else action.replace("_", " ").capitalize()
+    where = f" on {ticket.reference}" if ticket is not None else ""
+    said = " ".join((event_body or "").split())
+    if len(said) > 240:
+        said = said[:237].rstrip() + "…"
+    return f"{what}{where}" + (f": “{said}”" if said else ".")
+
+
+def _add(
+    learner: User,
+    profile: LearnerProfile,
+    actions: Iterable[str],
+    *,
+    body: str,
+    ticket: Ticket | None,
+    ticket_event: TicketEvent | None = None,
+    problem_event: ProblemEvent | None = None,
+    simulated: bool = False,
+) -> list[EvidenceRecord]:
+    cat = catalogue()
+    records = []
+    for action in actions:
+        mapping = cat.actions.get(action)
+        if mapping is None:
+            continue
+        fw = profile.framework
+        codes = [EvidenceCode(code=c, kind="pc") for c in mapping.codes.get(fw, ())]
+        codes += [EvidenceCode(code=c, kind="knowledge") for c in mapping.inferred.get(fw, ())]
+        codes += [EvidenceCode(code=c, kind="scope") for c in mapping.scope.get(fw, ())]
+        if not codes:
+            continue
+        record = EvidenceRecord(
+            learner=learner,
+            framework=fw,
+            action=action,
+            method="WP",
+            ticket=ticket,
+            ticket_event=ticket_event,
+            problem_event=problem_event,
+            summary=summarise(action, body, ticket),
+            is_simulated=simulated,
+            codes=codes,
+        )
+        source = ticket_event or problem_event
+        if source is not None and source.created_at is not None:
+            record.occurred_at = source.created_at
+        db.session.add(record)
+        records.append(record)
+    return records
+
+
+def capture_ticket_event(event: TicketEvent) -> list[EvidenceRecord]:
+    """Evidence for a ticket event, if it credits someone in learner mode."""
+    ticket = event.ticket
+    learner, actions = _credited(event, ticket)
+    profile = learner_profile(learner)
+    if profile is None or learner is None or not actions:
+        return []
+    return _add(
+        learner,
+        profile,
+        actions,
+        body=event.body,
+        ticket=ticket,
+        ticket_event=event,
+        simulated=ticket.is_simulated,
+    )
+
+
+def capture_problem_event(
+    event: ProblemEvent, ticket: Ticket | None = None
+) -> list[EvidenceRecord]:
+    """Evidence for a problem record's event (comparing, choosing, approval, going live)."""
+    actions = PROBLEM_ACTIONS.get(event.kind, ())
+    profile = learner_profile(event.actor)
+    if profile is None or event.actor is None or not actions:
+        return []
+    return _add(event.actor, profile, actions, body=event.body, ticket=ticket, problem_event=event)

@@ -1,0 +1,346 @@
+"""The team feedback feed: customers' words shared with the team, reactions, and turning
+a post into a proactive report or a problem record.
+
+Each function checks the move, writes the rows (and the source ticket's event) and commits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from helpdesk.extensions import db
+from helpdesk.models import FeedPost, FeedReaction, ProblemRecord, Ticket, User
+from helpdesk.problems.services import create_problem
+from helpdesk.tickets import proactive
+from helpdesk.tickets.workflow import StaleTicketError, WorkflowError, record_event
+
+TAGS = {
+    "delivery": "Delivery",
+    "billing": "Billing",
+    "product_quality": "Product quality",
+    "website": "Website",
+    "staff_praise": "Staff praise",
+    "policy": "Policy",
+    "other": "Other",
+}
+REACTIONS = {"seen": "Seen", "same_here": "Same here", "important": "Important"}
+QUOTE_MAX = 4000
+COMMENT_MAX = 2000
+PAGE_SIZE = 20
+REDACTED = "[customer]"
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Nine or more digits, with the spaces, dashes, dots and brackets phone numbers carry.
+_PHONE_LIKE = re.compile(r"(?<![\w])\+?\d(?:[\s\-().]*\d){8,}(?![\w])")
+_SEPARATORS = r"[\s\-().]*"
+
+
+class FeedError(WorkflowError):
+    """A refused move on the feed; the message says why."""
+
+
+def _phone_pattern(phone: str) -> str | None:
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("44") and len(digits) > 10:
+        digits = digits[2:]
+    digits = digits.lstrip("0")
+    if len(digits) < 6:
+        return None
+    # The national form (leading 0) or an international one (+44 / 0044) of the same number.
+    prefix = r"(?:(?:\+|00)\d{1,3}" + _SEPARATORS + r"(?:\(0\)" + _SEPARATORS + r")?|0)?"
+    return r"(?<!\d)" + prefix + _SEPARATORS.join(digits) + r"(?!\d)"
+
+
+def redact(text: str, customer: User | None, order_ref: str | None = None) -> str:
+    """The text with the customer's name, email and phone (and any email or phone-like
+    number, and the order reference) replaced, for the sharer to check and edit."""
+    patterns: list[str] = []
+    if customer is not None:
+        if customer.email:
+            patterns.append(re.escape(customer.email))
+        if customer.phone and (phone := _phone_pattern(customer.phone)):
+            patterns.append(phone)
+        name = (customer.name or "").strip()
+        if name:
+            patterns.append(r"\b" + r"\s+".join(map(re.escape, name.split())) + r"\b")
+            patterns += [rf"\b{re.escape(part)}\b" for part in name.split() if len(part) > 1]
+    for pattern in patterns:
+        text = re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
+    if order_ref and order_ref.strip():
+        text = re.sub(re.escape(order_ref.strip()), "[reference]", text, flags=re.IGNORECASE)
+    text = _EMAIL.sub("[email]", text)
+    return _PHONE_LIKE.sub("[phone]", text)
+
+
+def customer_words(ticket: Ticket) -> str:
+    """The customer's latest message on the ticket, or the problem as they raised it."""
+    for item in reversed(ticket.events):
+        if item.kind == "customer_message" and item.actor_id == ticket.customer_id:
+            return item.body
+    return ticket.description
+
+
+def prefilled_quote(ticket: Ticket) -> str:
+    return redact(customer_words(ticket), ticket.customer, ticket.order_ref)[:QUOTE_MAX]
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise StaleTicketError() from exc
+
+
+def _post_by_key(idempotency_key: str | None) -> FeedPost | None:
+    if not idempotency_key:
+        return None
+    return db.session.scalar(select(FeedPost).where(FeedPost.idempotency_key == idempotency_key))
+
+
+def share(
+    actor: User,
+    *,
+    ticket: Ticket | None,
+    quote: str,
+    comment: str,
+    tag: str,
+    idempotency_key: str | None = None,
+) -> tuple[FeedPost, bool]:
+    """Share a customer's feedback with the team; the ticket records that it was shared.
+
+    :return: the post and whether it was made now (a replayed key returns the first).
+    """
+    if (existing := _post_by_key(idempotency_key)) is not None:
+        return existing, False
+    if not actor.is_staff:
+        raise FeedError("Only staff can share feedback with the team.")
+    quote = (quote or "").strip()
+    if not quote:
+        raise FeedError("Quote what the customer said.", "quote")
+    if len(quote) > QUOTE_MAX:
+        raise FeedError(f"Keep the quote under {QUOTE_MAX:,} characters.", "quote")
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise FeedError(f"Keep the comment under {COMMENT_MAX:,} characters.", "comment")
+    if tag not in TAGS:
+        raise FeedError("Choose one of the listed tags.", "tag")
+    post = FeedPost(
+        author=actor,
+        ticket=ticket,
+        quote=quote,
+        comment=comment,
+        tag=tag,
+        idempotency_key=idempotency_key,
+    )
+    db.session.add(post)
+    db.session.flush()
+    if ticket is not None:
+        record_event(
+            ticket,
+            actor,
+            "feedback_shared",
+            body=f"Shared on the team feed ({TAGS[tag]}): “{quote[:300]}”",
+            data={"post_id": post.id, "tag": tag},
+        )
+    try:
+        _commit()
+    except IntegrityError:
+        db.session.rollback()
+        if (existing := _post_by_key(idempotency_key)) is not None:
+            return existing, False
+        raise
+    return post, True
+
+
+@dataclass(frozen=True)
+class ReactionCount:
+    kind: str
+    label: str
+    count: int
+    mine: bool
+
+
+def reaction_counts(post: FeedPost, user_id: int) -> list[ReactionCount]:
+    """Each reaction with how many people gave it and whether this person did."""
+    return [
+        ReactionCount(
+            kind=kind,
+            label=label,
+            count=sum(1 for r in post.reactions if r.kind == kind),
+            mine=any(r.kind == kind and r.user_id == user_id for r in post.reactions),
+        )
+        for kind, label in REACTIONS.items()
+    ]
+
+
+def react(post: FeedPost, user: User, kind: str, on: bool | None = None) -> bool:
+    """Give or take back a reaction (``on=None`` toggles); returns whether it is given."""
+    if kind not in REACTIONS:
+        raise FeedError("Choose one of the listed reactions.", "kind")
+    existing = db.session.scalar(
+        select(FeedReaction).where(
+            FeedReaction.post_id == post.id,
+            FeedReaction.user_id == user.id,
+            FeedReaction.kind == kind,
+        )
+    )
+    want = existing is None if on is None else on
+    if want and existing is None:
+        db.session.add(FeedReaction(post_id=post.id, user_id=user.id, kind=kind))
+    elif not want and existing is not None:
+        db.session.delete(existing)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # a double click gave the same reaction first: it is given
+    db.session.expire(post, ["reactions"])
+    return want
+
+
+@dataclass
+class FeedPage:
+    posts: list[FeedPost]
+    next_cursor: int | None
+
+
+def feed_page(tag: str = "", after: int | None = None, page_size: int = PAGE_SIZE) -> FeedPage:
+    """Newest first, optionally one tag, continuing below the ``after`` id (keyset)."""
+    stmt = select(FeedPost).options(selectinload(FeedPost.ticket))
+    if tag:
+        stmt = stmt.where(FeedPost.tag == tag)
+    if after is not None:
+        stmt = stmt.where(FeedPost.id < after)
+    rows = list(db.session.scalars(stmt.order_by(FeedPost.id.desc()).limit(page_size + 1)))
+    posts = rows[:page_size]
+    return FeedPage(posts, posts[-1].id if len(rows) > page_size and posts else None)
+
+
+def _headline(post: FeedPost) -> str:
+    first = re.split(r"(?<=[.!?])\s", post.quote.strip(), maxsplit=1)[0]
+    return f"{TAGS.get(post.tag, 'Customer')} feedback: {first}"[:200]
+
+
+def report_prefill(post: FeedPost) -> dict[str, Any]:
+    """What a proactive report made from the post starts with (the sharer edits it)."""
+    source = f" from {post.ticket.reference}" if post.ticket is not None else ""
+    return {
+        "what": _headline(post),
+        "where": f"Customer feedback shared on the team feed{source}.",
+        "risk": post.comment or f"Other customers may meet the same problem: “{post.quote}”",
+    }
+
+
+def problem_prefill(post: FeedPost) -> dict[str, Any]:
+    return {"title": _headline(post), "root_cause": _post_text(post)}
+
+
+def _post_text(post: FeedPost) -> str:
+    text = f"Customer feedback ({TAGS.get(post.tag, post.tag)}): “{post.quote}”"
+    return text + (f"\nShared with the comment: {post.comment}" if post.comment else "")
+
+
+def _refuse_if_reported(post: FeedPost) -> None:
+    if post.proactive_ticket_id is not None:
+        ticket = db.session.get(Ticket, post.proactive_ticket_id)
+        ref = ticket.reference if ticket else "a report"
+        raise FeedError(f"This post was already turned into the proactive report {ref}.")
+
+
+def _refuse_if_recorded(post: FeedPost) -> None:
+    if post.problem_id is not None:
+        raise FeedError(
+            f"This post was already turned into the problem record P-{post.problem_id:05d}."
+        )
+
+
+def _locked(post: FeedPost) -> FeedPost:
+    """The post re-read under a row lock (PostgreSQL), so two turns cannot both pass."""
+    return db.session.execute(
+        select(FeedPost)
+        .where(FeedPost.id == post.id)
+        .with_for_update(of=FeedPost)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def turn_into_report(
+    post: FeedPost,
+    actor: User,
+    *,
+    what: str,
+    where: str,
+    risk: str,
+    category_id: int | None,
+    priority: int,
+) -> Ticket:
+    """Open a proactive report from the post, once; the post links to it."""
+    _refuse_if_reported(post)
+    # One key per post: two people turning it at once make one ticket between them.
+    ticket, created = proactive.report(
+        actor,
+        what=what,
+        where=where,
+        risk=risk,
+        category_id=category_id,
+        priority=priority,
+        idempotency_key=f"feed-post-{post.id}-report",
+        source={"feed_post_id": post.id},
+    )
+    db.session.execute(
+        update(FeedPost)
+        .where(FeedPost.id == post.id, FeedPost.proactive_ticket_id.is_(None))
+        .values(proactive_ticket_id=ticket.id)
+    )
+    db.session.commit()
+    db.session.refresh(post)
+    if not created:
+        raise FeedError(
+            f"This post was already turned into the proactive report {ticket.reference}."
+        )
+    return ticket
+
+
+@contextmanager
+def _links_in_same_commit(post: FeedPost) -> Iterator[None]:
+    """Set ``post.problem_id`` inside the commit that creates the problem record."""
+    session: Session = db.session()
+    made: list[ProblemRecord] = []
+
+    def added(_session: Session, obj: object) -> None:
+        if isinstance(obj, ProblemRecord):
+            made.append(obj)
+
+    def before_commit(_session: Session) -> None:
+        if made and post.problem_id is None:
+            post.problem_id = made[0].id
+
+    event.listen(session, "transient_to_pending", added)
+    event.listen(session, "before_commit", before_commit)
+    try:
+        yield
+    finally:
+        event.remove(session, "transient_to_pending", added)
+        event.remove(session, "before_commit", before_commit)
+
+
+def turn_into_problem(
+    post: FeedPost, actor: User, *, title: str, category_id: int | None, root_cause: str
+) -> ProblemRecord:
+    """Open a problem record with the post's text as the root-cause note, once."""
+    post = _locked(post)
+    _refuse_if_recorded(post)
+    with _links_in_same_commit(post):
+        problem = create_problem(
+            actor, title=title, category_id=category_id, root_cause=root_cause or _post_text(post)
+        )
+    return problem

@@ -1,0 +1,217 @@
+"""The problem record page: its panels' data and forms, and the one way actions answer.
+
+Views post a single form; ``act()`` validates it, checks the version the person saw,
+calls the service, and answers with the whole record (an htmx swap) or a redirect,
+keeping what was typed on a refusal (422) and showing the fresh state when stale (409).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import abort, redirect, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from helpdesk.extensions import db
+from helpdesk.formatting import when
+from helpdesk.htmx import render, wants_fragment
+from helpdesk.models import ProblemRecord
+from helpdesk.models.types import utcnow
+from helpdesk.problems import services
+from helpdesk.problems.forms import (
+    ActionForm,
+    CloseForm,
+    ConfirmForm,
+    DecisionForm,
+    LiveForm,
+    RootCauseForm,
+    SolutionForm,
+)
+from helpdesk.settings import get_int
+from helpdesk.tickets.forms import VersionedForm
+from helpdesk.tickets.workflow import StaleTicketError, WorkflowError
+
+Result = tuple[str, int] | Response
+
+STATUS_LABELS = {
+    "open": "Open",
+    "solution_chosen": "Solution chosen",
+    "approved": "Solution approved",
+    "live": "Live: monitoring",
+    "closed": "Closed",
+}
+
+EVENT_LABELS = {
+    "created": "opened the problem record",
+    "tickets_linked": "linked tickets",
+    "authority_alerted": "alerted the supervisors",
+    "root_cause": "updated the suspected root cause",
+    "solution_added": "added a candidate solution",
+    "solution_chosen": "chose the solution",
+    "approval_requested": "asked for approval",
+    "solution_approved": "approved the solution",
+    "solution_refused": "refused the solution",
+    "action": "recorded an action",
+    "solution_live": "put the solution live",
+    "closed": "closed the problem record",
+}
+
+STALE = (
+    "This problem record changed since you opened it. Here is the latest; check it and try again."
+)
+
+CHART_WEEKS = 12
+BAR_WIDTH = 18
+BAR_GAP = 4
+CHART_HEIGHT = 60
+
+
+def get_problem_or_404(problem_id: int) -> ProblemRecord:
+    """Load a problem record (staff-only views check the person first)."""
+    problem = db.session.get(ProblemRecord, problem_id)
+    if problem is None:
+        abort(404)
+    return problem
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: int
+    y: int
+    height: int
+    count: int
+    week_of: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: list[Bar]
+    width: int
+    height: int
+    total: int
+    summary: str
+
+
+def chart(counts: list[int], now: datetime) -> Chart:
+    """Bars for the linked tickets per week, with words that say the same."""
+    start = now - timedelta(weeks=len(counts))
+    top = max(counts, default=0) or 1
+    bars = []
+    for i, count in enumerate(counts):
+        height = round(count / top * (CHART_HEIGHT - 10))
+        bars.append(
+            Bar(
+                x=i * (BAR_WIDTH + BAR_GAP),
+                y=CHART_HEIGHT - height,
+                height=height,
+                count=count,
+                week_of=when(start + timedelta(weeks=i))[:6],  # "05 Mar"
+            )
+        )
+    total = sum(counts)
+    summary = (
+        f"Linked tickets per week over the last {len(counts)} weeks, oldest first: "
+        f"{', '.join(str(c) for c in counts)}; {total} in all."
+    )
+    width = len(counts) * (BAR_WIDTH + BAR_GAP) - BAR_GAP
+    return Chart(bars=bars, width=max(width, 1), height=CHART_HEIGHT, total=total, summary=summary)
+
+
+@dataclass(frozen=True)
+class Spec:
+    cls: type[FlaskForm]
+    initial: Callable[[ProblemRecord], dict[str, Any]] = field(default=lambda _p: {})
+
+
+SPECS: dict[str, Spec] = {
+    "root_cause": Spec(RootCauseForm, lambda p: {"root_cause": p.root_cause}),
+    "solution": Spec(SolutionForm),
+    "choose": Spec(ConfirmForm),
+    "request": Spec(ConfirmForm),
+    "decide": Spec(DecisionForm),
+    "action": Spec(ActionForm),
+    "live": Spec(LiveForm),
+    "close": Spec(CloseForm),
+}
+
+
+def build_forms(
+    problem: ProblemRecord, posted: dict[str, FlaskForm] | None = None
+) -> dict[str, Any]:
+    """Every form of the record, fresh except the one just posted (kept as typed)."""
+    posted = posted or {}
+    forms: dict[str, Any] = {}
+    for name, spec in SPECS.items():
+        form: Any = posted.get(name) or spec.cls(formdata=None, **spec.initial(problem))
+        form.version.data = problem.version
+        forms[name] = form
+    return forms
+
+
+def context(problem: ProblemRecord, posted: dict[str, FlaskForm] | None = None) -> dict[str, Any]:
+    now = utcnow()
+    approval = services.latest_approval(problem)
+    links = sorted(problem.links, key=lambda link: link.ticket.created_at, reverse=True)
+    return {
+        "problem": problem,
+        "links": links,
+        "chart": chart(services.weekly_counts(problem, CHART_WEEKS, now), now),
+        "solutions": problem.solutions,
+        "chosen": problem.chosen_solution,
+        "approval": approval,
+        "may_decide": approval is not None and services.can_decide(current_user, approval),
+        "actions": [e for e in problem.events if e.kind == "action"],
+        "watch": services.monitoring(problem, now),
+        "monitoring_days": get_int("monitoring_days"),
+        "events": problem.events,
+        "forms": build_forms(problem, posted),
+        "labels": STATUS_LABELS,
+        "event_labels": EVENT_LABELS,
+    }
+
+
+def render_record(
+    problem: ProblemRecord,
+    posted: dict[str, FlaskForm] | None = None,
+    status: int = 200,
+    conflict: str | None = None,
+) -> tuple[str, int]:
+    return (
+        render("problems/record.html", "record", conflict=conflict, **context(problem, posted)),
+        status,
+    )
+
+
+def act(
+    problem_id: int,
+    name: str,
+    form: VersionedForm,
+    action: Callable[[ProblemRecord, Any], object],
+) -> Result:
+    """Run one record action: validate, check the version, call the service, answer."""
+    problem = get_problem_or_404(problem_id)
+    if not form.validate():
+        return render_record(problem, {name: form}, 422)
+    try:
+        services.check_version(problem, form.version.data)
+        action(problem, form)
+    except StaleTicketError:
+        db.session.rollback()
+        fresh = get_problem_or_404(problem_id)
+        db.session.refresh(fresh)
+        return render_record(fresh, {name: form}, 409, conflict=STALE)
+    except WorkflowError as exc:
+        db.session.rollback()
+        target = getattr(form, exc.field, None) if exc.field else None
+        if target is not None:
+            target.errors = [*target.errors, exc.message]
+            return render_record(problem, {name: form}, 422)
+        return render_record(problem, {name: form}, 422, conflict=exc.message)
+    if wants_fragment():
+        return render_record(problem)
+    return redirect(url_for("problems.record", problem_id=problem.id))
