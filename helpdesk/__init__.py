@@ -37,6 +37,10 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
 
+    # Check the assessment frameworks now: a broken file stops start-up with its name.
+    from helpdesk.frameworks import catalogue
+
+    catalogue()
     register_extensions(app)
     # Before the blueprints: their rules pick the converter up when they are added.
     app.url_map.converters["int"] = IdConverter
