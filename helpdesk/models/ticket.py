@@ -40,6 +40,7 @@ class Ticket(Model):
         Index("ix_tickets_updated_at_id", "updated_at", "id"),
         Index("ix_tickets_sla_due_at_id", "sla_due_at", "id"),
         Index("ix_tickets_reopened_at", "reopened_at"),
+        Index("ix_tickets_possible_repeat_id", "possible_repeat", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -196,6 +196,8 @@ def act(
     """Run one record action: validate, check the version, call the service, answer."""
     problem = get_problem_or_404(problem_id)
     if not form.validate():
+        if form.version.errors:  # not a version we sent: say so, with the latest
+            return render_record(problem, {name: form}, 409, conflict=STALE)
         return render_record(problem, {name: form}, 422)
     try:
         services.check_version(problem, form.version.data)

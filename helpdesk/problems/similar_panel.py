@@ -16,6 +16,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from helpdesk.extensions import db
@@ -36,7 +37,7 @@ class IdsField(SelectMultipleField):
         ids = []
         for raw in valuelist:
             raw = str(raw).strip()
-            if not raw.isdecimal() or len(raw) > 19 or int(raw) > MAX_ID:
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > MAX_ID:
                 self.data = []
                 raise ValueError("Tick only the tickets listed here.")
             ids.append(int(raw))
@@ -49,7 +50,7 @@ class IdsField(SelectMultipleField):
 class LinkProblemForm(FlaskForm):
     mode = RadioField(
         "Link to",
-        choices=list(MODES.items()),
+        choices=[SelectChoice(value, label) for value, label in MODES.items()],
         default="new",
         validators=[InputRequired("Choose a new or an open problem record.")],
     )
@@ -62,11 +63,11 @@ class LinkProblemForm(FlaskForm):
     ticket_ids = IdsField("Similar tickets to link too")
 
 
-def _problem_choices(ticket: Ticket) -> list[tuple[str, str]]:
-    choices = [("", "Choose a problem record")]
+def _problem_choices(ticket: Ticket) -> list[SelectChoice]:
+    choices = [SelectChoice("", "Choose a problem record")]
     for problem in linking.open_problems(ticket.category_id):
         where = f" ({problem.category.name})" if problem.category else ""
-        choices.append((str(problem.id), f"{problem.reference} {problem.title}{where}"))
+        choices.append(SelectChoice(str(problem.id), f"{problem.reference} {problem.title}{where}"))
     return choices
 
 
@@ -113,7 +114,7 @@ def render_panel(
 
 def _problem_id(raw: Any) -> int | None:
     raw = str(raw or "").strip()
-    return int(raw) if raw.isdecimal() and len(raw) < 19 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
 
 
 def link(ticket: Ticket, form: Any) -> tuple[str, int] | Response:

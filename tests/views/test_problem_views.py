@@ -207,6 +207,15 @@ def test_a_stale_form_gets_409_with_the_fresh_state(
     assert problem.root_cause == "Sam's newer idea"
 
 
+def test_a_garbled_version_is_treated_as_stale(login_as, client, agent, problem):
+    response = login_as(agent).post(
+        url(problem, "/actions"), data={"version": "abc", "text": "Rang the courier"}
+    )
+    assert response.status_code == 409
+    assert "changed since you opened it" in text(response)
+    assert "Rang the courier</textarea>" in text(response)
+
+
 def test_a_double_click_adds_one_solution(login_as, client, agent, problem):
     login_as(agent)
     seen = version(problem)
