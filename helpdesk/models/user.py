@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.domain import STAFF_ROLES, Role
@@ -73,7 +73,11 @@ class User(UserMixin, Model):
 
 class UserRole(Model):
     __tablename__ = "user_roles"
-    __table_args__ = (UniqueConstraint("user_id", "role"),)
+    # (role, user_id) lets "all active agents and supervisors" read just those rows.
+    __table_args__ = (
+        UniqueConstraint("user_id", "role"),
+        Index("ix_user_roles_role_user_id", "role", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

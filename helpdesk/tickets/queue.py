@@ -131,7 +131,7 @@ def _after(stmt: Select[Any], sort: str, cursor: str) -> Select[Any]:
             p = _int(key)
             # The leading ">=" gives SQLite a range to seek to; the OR alone made it scan
             # the index from the start on every page (cost grew with the page's depth).
-            return stmt.where(Ticket.priority >= p, or_(Ticket.priority > p, Ticket.id < tid))
+            return stmt.where(Ticket.priority >= p, or_(Ticket.priority > p, Ticket.id > tid))
         at = datetime.fromtimestamp(float(key), UTC)
         if sort == "sla":
             return stmt.where(Ticket.sla_due_at >= at, or_(Ticket.sla_due_at > at, Ticket.id > tid))
@@ -143,7 +143,9 @@ def _after(stmt: Select[Any], sort: str, cursor: str) -> Select[Any]:
 ORDER = {
     "newest": (Ticket.id.desc(),),
     "oldest": (Ticket.id.asc(),),
-    "priority": (Ticket.priority.asc(), Ticket.id.desc()),
+    # Oldest first within a priority: first come, first served, and the (priority, id)
+    # index gives this order without a sort.
+    "priority": (Ticket.priority.asc(), Ticket.id.asc()),
     "updated": (Ticket.updated_at.desc(), Ticket.id.desc()),
     "sla": (Ticket.sla_due_at.asc(), Ticket.id.asc()),
 }

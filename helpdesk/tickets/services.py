@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -366,9 +367,13 @@ def open_question(ticket: Ticket) -> TicketEvent | None:
 
 
 def assignable_staff() -> list[User]:
+    """Active agents and supervisors, by name; asked several times per page, so kept per
+    request (the workspace's forms and panels all need it)."""
+    if has_request_context() and "assignable_staff" in g:
+        return list(g.assignable_staff)
     from helpdesk.models import UserRole
 
-    return list(
+    found = list(
         db.session.scalars(
             select(User)
             .join(UserRole)
@@ -377,6 +382,9 @@ def assignable_staff() -> list[User]:
             .order_by(User.name)
         )
     )
+    if has_request_context():
+        g.assignable_staff = found
+    return found
 
 
 def assign(

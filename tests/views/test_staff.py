@@ -286,7 +286,7 @@ def expected_order(tickets: list[Ticket], sort: str) -> list[str]:
     keys = {
         "newest": lambda t: -t.id,
         "oldest": lambda t: t.id,
-        "priority": lambda t: (t.priority, -t.id),
+        "priority": lambda t: (t.priority, t.id),
         "updated": lambda t: (-t.updated_at.timestamp(), -t.id),
     }
     return [t.reference for t in sorted(tickets, key=keys[sort])]
