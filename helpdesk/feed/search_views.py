@@ -6,6 +6,7 @@ from flask import request
 
 from helpdesk.feed import bp
 from helpdesk.feed.search import KINDS, clean_query, snippet, staff_search
+from helpdesk.feed.services import TAGS
 from helpdesk.feed.views import problem_url
 from helpdesk.htmx import render
 from helpdesk.permissions import is_staff, require
@@ -29,4 +30,5 @@ def search() -> str:
         hl=highlight,
         snip=snippet,
         problem_url=problem_url,
+        tags=TAGS,
     )

@@ -79,7 +79,7 @@ def share() -> Result:
     ticket_id = _number(raw)
     if raw is not None and ticket_id is None:
         abort(404)
-    ticket: Ticket | None = get_ticket_or_404(ticket_id) if ticket_id else None
+    ticket: Ticket | None = get_ticket_or_404(ticket_id) if ticket_id is not None else None
     if request.method == "GET":
         form = ShareForm(
             formdata=None,
@@ -203,7 +203,9 @@ def turn_into_problem(post_id: int) -> Result:
             _refuse(form, exc, "title")
         else:
             flash(f"Opened {problem.reference}; the supervisors were alerted.", "success")
-            return redirect(url_for("feed.index", _anchor=f"post-{post.id}"))
+            return redirect(
+                problem_url(problem.id) or url_for("feed.index", _anchor=f"post-{post.id}")
+            )
     return _turn_page("feed/problem.html", form, post, 422)
 
 
