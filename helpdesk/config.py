@@ -41,6 +41,8 @@ class Config:
     EXTERNAL_BASE_URL = os.environ.get("EXTERNAL_BASE_URL", "http://127.0.0.1:5000")
     # A resolved ticket the customer does not confirm closes as "no response" after this.
     CONFIRMATION_DAYS = int(os.environ.get("CONFIRMATION_DAYS", "7"))
+    # The resolution email's feedback link (answer without signing in) expires after this.
+    FEEDBACK_LINK_DAYS = int(os.environ.get("FEEDBACK_LINK_DAYS", "14"))
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"

@@ -6,6 +6,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from helpdesk.attachments.storage import UploadError, check_uploads
+from helpdesk.domain import Status
+from helpdesk.evidence.testimony import learner_for
 from helpdesk.extensions import db
 from helpdesk.forms import category_choices, new_idempotency_key
 from helpdesk.htmx import render
@@ -121,6 +123,9 @@ def _ticket_page(
         o.id: (decline[1] if decline and decline[0] == o.id else DeclineOptionForm(formdata=None))
         for o in offered
     }
+    confirm_form = confirm or ConfirmResolutionForm(formdata=None)
+    if confirm is None and ticket.status == Status.RESOLVED:
+        confirm_form.ask_about(learner_for(ticket))
     return (
         render(
             "portal/ticket.html",
@@ -133,7 +138,7 @@ def _ticket_page(
             decline_forms=decline_forms,
             promises=promises_for(ticket),
             open_question=open_question(ticket),
-            confirm_form=confirm or ConfirmResolutionForm(formdata=None),
+            confirm_form=confirm_form,
             message=message,
         ),
         status,
@@ -231,6 +236,7 @@ def confirm(ticket_id: int) -> tuple[str, int] | Response:
     """Answer the resolution check: solved or not, a rating and a comment."""
     found = _own_ticket(ticket_id)
     form = ConfirmResolutionForm()
+    form.ask_about(learner_for(found))
     reply_form = CustomerReplyForm(formdata=None)
     if not form.validate():
         return _ticket_page(found, reply_form, 422, confirm=form)
@@ -241,6 +247,7 @@ def confirm(ticket_id: int) -> tuple[str, int] | Response:
             solved=form.solved.data == "yes",
             rating=int(form.rating.data) if form.rating.data else None,
             comment=form.comment.data or "",
+            **form.testimony(),
         )
     except WorkflowError as exc:
         db.session.rollback()

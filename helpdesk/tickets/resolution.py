@@ -7,14 +7,28 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.domain import Status
+from helpdesk.evidence.testimony import (
+    check_testimony,
+    learner_for,
+    link_days,
+    make_feedback_token,
+    record_testimony,
+)
 from helpdesk.extensions import db
 from helpdesk.models import Route, SatisfactionResponse, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
-from helpdesk.notifications.services import notify_customer, notify_staff
+from helpdesk.notifications.services import external_url, notify_customer, notify_staff
 from helpdesk.tickets.services import _check_version, _commit, _text
-from helpdesk.tickets.workflow import WorkflowError, can_transition, record_event, transition
+from helpdesk.tickets.workflow import (
+    StaleTicketError,
+    WorkflowError,
+    can_transition,
+    record_event,
+    transition,
+)
 
 UNRESOLVED_REASONS = {
     "beyond_offer": "What the customer expects is more than we can offer",
@@ -142,20 +156,35 @@ def resolve(
     event = record_event(ticket, actor, "resolution_check", body=summary, public=True)
     transition(ticket, Status.RESOLVED, actor, public=False)
     ticket.reopened_at = None  # answered: it no longer jumps the agent's queue
+    link = external_url(f"/feedback/{make_feedback_token(ticket)}")
     notify_customer(
         ticket,
         "resolution_check",
         "Is your problem solved?",
-        f"{summary}\n\nPlease tell us whether this solved your problem, and how we did.",
+        f"{summary}\n\nPlease tell us whether this solved your problem, and how we did:\n"
+        f"{link}\n(This link works once, for {link_days()} days, without signing in.)",
     )
     _commit()
     return event
 
 
 def customer_confirm(
-    ticket: Ticket, customer: User, *, solved: bool, rating: int | None, comment: str
+    ticket: Ticket,
+    customer: User,
+    *,
+    solved: bool,
+    rating: int | None,
+    comment: str,
+    did_well: str = "",
+    consent: bool = False,
+    witness_name: str = "",
+    witness_contact: str = "",
 ) -> SatisfactionResponse:
-    """The customer's answer: solved closes it; not solved reopens it at the top."""
+    """The customer's answer: solved closes it; not solved reopens it at the top.
+
+    When a learner handled it, what they did well is kept too; with consent it also
+    becomes witness testimony in the learner's training record.
+    """
     if ticket.customer_id != customer.id:
         raise WorkflowError("Only the ticket's customer can answer this.")
     if ticket.status != Status.RESOLVED:
@@ -167,11 +196,30 @@ def customer_confirm(
         raise WorkflowError("Keep the comment under 4,000 characters.", "comment")
     if not solved and not comment:
         raise WorkflowError("Tell us what is still wrong.", "comment")
+    did_well = did_well if did_well.strip() else ""
+    # Only asked about a learner: a ticket no learner handled takes none of it.
+    learner = learner_for(ticket) if (did_well or consent) else None
+    if learner is None:
+        did_well, consent, witness_name, witness_contact = "", False, "", ""
+    elif problem := check_testimony(
+        learner.first_name,
+        did_well=did_well,
+        consent=consent,
+        witness_name=witness_name,
+        contact=witness_contact,
+    ):
+        raise WorkflowError(problem[1], problem[0])
     response = SatisfactionResponse(
-        ticket_id=ticket.id, customer_id=customer.id, solved=solved, rating=rating, comment=comment
+        ticket_id=ticket.id,
+        customer_id=customer.id,
+        solved=solved,
+        rating=rating,
+        comment=comment,
+        did_well=did_well,
+        testimony_consent=consent,
     )
     db.session.add(response)
-    record_event(
+    event = record_event(
         ticket,
         customer,
         "customer_confirmed" if solved else "customer_reopened",
@@ -191,8 +239,21 @@ def customer_confirm(
             ticket=ticket,
             email=True,
         )
+    if consent and learner is not None:
+        _flush()  # the testimony's criteria include what this answer just evidenced
+        record_testimony(
+            ticket, response, witness_name, witness_contact, learner=learner, event=event
+        )
     _commit()
     return response
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise StaleTicketError() from exc
 
 
 def close_unresolved(

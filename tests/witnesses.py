@@ -1,0 +1,41 @@
+"""Tickets a learner handled, up to the customer's resolution check, for the testimony tests."""
+
+from __future__ import annotations
+
+import re
+
+from helpdesk.extensions import db
+from helpdesk.models import LearnerProfile, Ticket, User
+from helpdesk.tickets import resolution
+from helpdesk.tickets.services import customer_reply
+from tests import factories
+from tests.resolving import acknowledged, mail_to
+
+LINK = re.compile(r"(\S+/feedback/(\S+))")
+
+
+def make_learner(name: str = "Lee Learner", framework: str = "A") -> User:
+    """A member of staff in learner mode, assessed against ``framework``."""
+    learner = factories.make_user("agent", "learner", name=name)
+    db.session.add(LearnerProfile(user=learner, framework=framework))
+    db.session.commit()
+    return learner
+
+
+def resolved_by(ticket: Ticket, worker: User, *, question: bool = False) -> Ticket:
+    """``worker`` acknowledges (and so holds) the ticket, maybe asks, then resolves it."""
+    acknowledged(ticket, worker)
+    if question:
+        resolution.ask_question(ticket, worker, "Which lid is cracked?")
+        assert ticket.customer is not None
+        customer_reply(ticket, ticket.customer, "The blue one")
+    resolution.resolve(ticket, worker, "A new kettle was delivered")
+    return ticket
+
+
+def feedback_mail_link(customer: User) -> tuple[str, str]:
+    """The absolute link in the newest resolution email, and its token."""
+    [*_, mail] = [m for m in mail_to(customer.email) if m.kind == "resolution_check"]
+    found = LINK.search(mail.body)
+    assert found, mail.body
+    return found.group(1), found.group(2)
