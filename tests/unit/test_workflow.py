@@ -49,7 +49,9 @@ def test_can_transition_reads_the_table():
 
 
 def _events(ticket):
-    return list(db.session.scalars(db.select(TicketEvent).filter_by(ticket_id=ticket.id)))
+    # Ordered: without ORDER BY, PostgreSQL may return rows in any order.
+    query = db.select(TicketEvent).filter_by(ticket_id=ticket.id).order_by(TicketEvent.id)
+    return list(db.session.scalars(query))
 
 
 def test_transition_refuses_a_disallowed_move(ticket, agent):
