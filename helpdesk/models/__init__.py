@@ -1,6 +1,14 @@
 """All models, importable from one place (Alembic's autogenerate needs them loaded)."""
 
 from helpdesk.models import guards  # noqa: E402,F401  (append-only listeners)
+from helpdesk.models.assessment import (
+    IqaSample,
+    IqaSampleItem,
+    KnowledgeRecord,
+    Observation,
+    ObservationPin,
+    SignOff,
+)
 from helpdesk.models.evidence import (
     EvidenceCode,
     EvidenceRecord,
@@ -34,6 +42,12 @@ from helpdesk.models.ticket import Attachment, Category, Ticket, TicketEvent
 from helpdesk.models.user import User, UserRole
 
 __all__ = [
+    "IqaSample",
+    "IqaSampleItem",
+    "KnowledgeRecord",
+    "Observation",
+    "ObservationPin",
+    "SignOff",
     "EvidenceCode",
     "EvidenceRecord",
     "FrameworkRule",
