@@ -7,8 +7,8 @@ STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := wsgi.py
 
 # Debian packages the test suite needs: Chromium for browser tests, PostgreSQL 15
-# server binaries for the PostgreSQL run.
-DEB_PACKAGES := chromium postgresql-15
+# server binaries for the PostgreSQL run, Pango and a font for WeasyPrint's PDFs.
+DEB_PACKAGES := chromium postgresql-15 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 
 .PHONY: install run test lint test-sqlite test-postgres system-deps bench clean
 
@@ -30,6 +30,7 @@ system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	[ -x /usr/lib/postgresql/15/bin/postgres ] || missing="$$missing postgresql-15"; \
+	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages:$$missing"; \
