@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python bench/explain.py --tickets 100000 /staff/tickets "/staff/tickets?sort=priority"
+    .venv/bin/python bench/explain.py --hx /staff/tickets/95000/similar   # as htmx asks for it
 
 Runs the app in-process (Flask's test client, no gunicorn) against a generated
 database, signs in as the benchmark's agent (or ``--as customer``), requests each
@@ -14,7 +15,9 @@ the raw connection. Use it when a scenario of bench/run.py misses its target.
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -22,6 +25,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "bench" / "data"
+CONTROL_RE = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+CSRF_RE = re.compile(
+    r'name="csrf_token"[^>]*?value="([^"]+)"|value="([^"]+)"[^>]*?name="csrf_token"'
+)
 if str(ROOT) not in sys.path:  # run as a script from anywhere: find the helpdesk package
     sys.path.insert(0, str(ROOT))
 
@@ -32,6 +39,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tickets", type=int, default=100_000, help="which generated database")
     parser.add_argument("--db", type=Path, help="a database made by bench/generate.py")
     parser.add_argument("--as", dest="who", choices=["agent", "customer"], default="agent")
+    parser.add_argument("--hx", action="store_true", help="send HX-Request: true (a fragment)")
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per statement")
     parser.add_argument("--width", type=int, default=400, help="characters of SQL to show")
     return parser.parse_args(argv)
@@ -55,7 +63,6 @@ def main(argv: list[str] | None = None) -> int:
         Config,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}",
         UPLOAD_FOLDER=str(DATA_DIR / "uploads"),
-        WTF_CSRF_ENABLED=False,
     )
     seen: list[tuple[str, Any]] = []
     with app.app_context():
@@ -66,17 +73,25 @@ def main(argv: list[str] | None = None) -> int:
 
     client = app.test_client()
     email = info["agent_email"] if args.who == "agent" else info["customer_email"]
-    resp = client.post("/login", data={"email": email, "password": info["password"]})
+    # CSRF stays on (templates draw form.csrf_token): sign in with the form's token.
+    found = CSRF_RE.search(client.get("/login").get_data(as_text=True))
+    if not found:
+        raise SystemExit("no csrf_token field on the login page")
+    token = html.unescape(found.group(1) or found.group(2))
+    form = {"csrf_token": token, "email": email, "password": info["password"]}
+    resp = client.post("/login", data=form)
     if resp.status_code != 302:
         raise SystemExit(f"sign-in as {email} failed: {resp.status_code}")
     repeat = max(1, min(args.repeat, 1_000))
+    headers = {"HX-Request": "true"} if args.hx else {}
     for path in args.paths:
-        client.get(path)  # warm up: templates compiled, pages cached
+        client.get(path, headers=headers)  # warm up: templates compiled, pages cached
         seen.clear()
         began = time.perf_counter()
-        resp = client.get(path)
+        resp = client.get(path, headers=headers)
         elapsed = (time.perf_counter() - began) * 1000
-        statements = list(seen)
+        # Transaction control (the app's engine issues BEGIN itself) has no plan to show.
+        statements = [(sql, p) for sql, p in seen if not CONTROL_RE.match(sql)]
         print(f"\n##### GET {path} -> {resp.status_code} in {elapsed:.2f} ms, ", end="")
         print(f"{len(statements)} statements")
         with app.app_context(), db.engine.connect() as conn:

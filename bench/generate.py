@@ -434,8 +434,10 @@ def generate(tickets: int, db_path: Path, seed: int) -> dict[str, Any]:
         print(file=sys.stderr)
         with db.engine.connect() as conn:
             conn.execute(text("ANALYZE"))
-            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
             conn.commit()
+            # A checkpoint cannot run inside a transaction, and the app's engine begins
+            # one explicitly (helpdesk.sqlite): run it on the driver's connection itself.
+            conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.engine.dispose()
     info = {
         "tickets": tickets,

@@ -63,6 +63,8 @@ class Scenario:
     target_ms: float
     marker: str  # text every good response contains
     who: str = "agent"
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. htmx's HX-Request
+    absent: str = ""  # text no good response contains (a fragment has no "<html")
 
 
 @dataclass
@@ -107,8 +109,14 @@ class Client:
         self.port = port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Response:
-        headers = {"Host": f"{HOST}:{self.port}", "Connection": "close"}
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> Response:
+        headers = {"Host": f"{HOST}:{self.port}", "Connection": "close", **(extra or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -133,8 +141,8 @@ class Client:
             resp.status, {k.lower(): v for k, v in resp.getheaders()}, raw.decode(), elapsed
         )
 
-    def get(self, path: str) -> Response:
-        return self.request("GET", path)
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
+        return self.request("GET", path, extra=headers)
 
     def login(self, email: str, password: str) -> None:
         page = self.get("/login")
@@ -235,11 +243,13 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def fetch(client: Client, scenario: Scenario) -> Response:
-    resp = client.get(scenario.path)
+    resp = client.get(scenario.path, scenario.headers)
     if resp.status != 200:
         raise BenchError(f"{scenario.label}: GET {scenario.path} answered {resp.status}")
     if scenario.marker not in resp.body:
         raise BenchError(f"{scenario.label}: GET {scenario.path} lacks {scenario.marker!r}")
+    if scenario.absent and scenario.absent in resp.body:
+        raise BenchError(f"{scenario.label}: GET {scenario.path} has {scenario.absent!r}")
     return resp
 
 
@@ -338,6 +348,15 @@ def scenarios(info: dict[str, Any], deep: str, depth: int) -> list[Scenario]:
         Scenario("queue_deep", f"Queue: deep page ({depth + 1})", deep, 30, "<tbody>"),
         Scenario("workspace", "Ticket workspace", f"/staff/tickets/{tid}", 30, f"T-{tid:06d}"),
         Scenario(
+            "similar",
+            "Similar tickets panel (htmx)",
+            f"/staff/tickets/{tid}/similar",
+            30,
+            'id="similar-panel"',
+            headers={"HX-Request": "true"},
+            absent="<html",
+        ),
+        Scenario(
             "search",
             f"Text search: 1% match ({word})",
             "/staff/tickets?" + urlencode({"q": word}),
@@ -357,6 +376,13 @@ def scenarios(info: dict[str, Any], deep: str, depth: int) -> list[Scenario]:
             "/staff/tickets?" + urlencode({"q": MISSING_WORD}),
             30,
             "No tickets match",
+        ),
+        Scenario(
+            "staff_search",
+            f"Staff search: 1% match ({word})",
+            "/staff/search?" + urlencode({"q": word}),
+            30,
+            'id="group-tickets"',
         ),
         Scenario(
             "raise", "Customer: raise a problem", "/my/raise", 10, "Raise my problem", "customer"

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
 from werkzeug.routing import IntegerConverter, Map
 
+from helpdesk import sqlite
 from helpdesk.config import Config, DevConfig
-from helpdesk.extensions import csrf, db, login_manager, migrate
+from helpdesk.extensions import csrf, db, limiter, login_manager, migrate
 from helpdesk.extensions import htmx as htmx_ext  # helpdesk.htmx is our module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,42 +56,38 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     htmx_ext.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
 
     from helpdesk import models  # noqa: F401  (register the tables)
-    from helpdesk.auth.sessions import load_user
+    from helpdesk.auth.sessions import load_user, load_user_early, unauthorized
     from helpdesk.tickets import sla  # noqa: F401  (keeps SLA clocks in step on flush)
 
     login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
+    app.before_request(load_user_early)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
-            event.listen(db.engine, "connect", _sqlite_pragmas)
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers and one writer overlap; busy_timeout waits instead of failing.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+            sqlite.configure(db.engine)
 
 
 def register_blueprints(app: Flask) -> None:
     from helpdesk.admin import bp as admin_bp
     from helpdesk.approvals import bp as approvals_bp
+    from helpdesk.assessor import bp as assessor_bp
     from helpdesk.attachments import bp as attachments_bp
     from helpdesk.auth import bp as auth_bp
     from helpdesk.errors import bp as errors_bp
     from helpdesk.feed import bp as feed_bp
+    from helpdesk.iqa import bp as iqa_bp
     from helpdesk.main import bp as main_bp
     from helpdesk.notifications import bp as notifications_bp
     from helpdesk.portal import bp as portal_bp
+    from helpdesk.portfolio import bp as portfolio_bp
     from helpdesk.problems import bp as problems_bp
     from helpdesk.selfservice import bp as selfservice_bp
     from helpdesk.tickets import bp as tickets_bp
@@ -107,6 +103,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(approvals_bp, url_prefix="/staff")
     app.register_blueprint(feed_bp, url_prefix="/staff")
     app.register_blueprint(problems_bp, url_prefix="/staff")
+    app.register_blueprint(portfolio_bp, url_prefix="/portfolio")
+    app.register_blueprint(assessor_bp, url_prefix="/assess")
+    app.register_blueprint(iqa_bp, url_prefix="/iqa")
     app.register_blueprint(errors_bp)
 
 
@@ -118,6 +117,7 @@ def register_template_helpers(app: Flask) -> None:
 
     from flask_login import current_user
 
+    from helpdesk.evidence.badges import pc_badges
     from helpdesk.notifications.services import unread_count
 
     def unread_notifications() -> int:
@@ -130,16 +130,21 @@ def register_template_helpers(app: Flask) -> None:
             "unread_notifications": unread_notifications,
             "domain": domain,
             "org_name": app.config["ORGANISATION_NAME"],
+            "pc_badges": pc_badges,
             **permissions.template_predicates(),
         }
 
 
 def register_responses(app: Flask) -> None:
+    from helpdesk.audit import init_audit
     from helpdesk.forms import refuse_forged_values
     from helpdesk.htmx import add_vary_header
+    from helpdesk.security import init_security
 
     app.before_request(refuse_forged_values)
     app.after_request(add_vary_header)
+    init_security(app)
+    init_audit(app)
 
 
 def register_cli(app: Flask) -> None:

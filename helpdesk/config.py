@@ -20,6 +20,11 @@ def database_url() -> str:
     return url
 
 
+def _host_list(value: str | None, default: list[str] | None) -> list[str] | None:
+    hosts = [h.strip() for h in (value or "").split(",") if h.strip()]
+    return hosts or default
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = database_url()
@@ -34,6 +39,19 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    # Host headers the app answers to (Werkzeug's trusted_hosts); unset means any.
+    TRUSTED_HOSTS = _host_list(os.environ.get("TRUSTED_HOSTS"), None)
+    # Sign-in, registration and reset attempts: per account (email) and per client address.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    AUTH_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
+    AUTH_LIMIT_PER_CLIENT = "30 per minute; 200 per hour"
+    # Password-reset links expire after this and die once the password changes.
+    RESET_LINK_MINUTES = int(os.environ.get("RESET_LINK_MINUTES", "60"))
+    # Staff sessions end after this long idle, and this long after sign-in whatever.
+    STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
+    STAFF_ABSOLUTE_HOURS = int(os.environ.get("STAFF_ABSOLUTE_HOURS", "12"))
     ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Northwind Supplies")
     # Times are stored in UTC and shown (and typed) in the organisation's zone.
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Europe/London")
@@ -49,15 +67,25 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "helpdesk@example.com")
+    # Strict-Transport-Security: on in production (served over HTTPS), off in development.
+    SECURITY_HSTS = os.environ.get("SECURITY_HSTS", "1") == "1"
+    SECURITY_HSTS_MAX_AGE = int(os.environ.get("SECURITY_HSTS_MAX_AGE", "31536000"))
 
 
 class DevConfig(Config):
     DEBUG = True
+    SESSION_COOKIE_SECURE = False
+    TRUSTED_HOSTS = _host_list(os.environ.get("TRUSTED_HOSTS"), ["localhost", "127.0.0.1"])
+    SECURITY_HSTS = False
 
 
 class TestConfig(Config):
     TESTING = True
+    SECURITY_HSTS = False
     SECRET_KEY = "test-secret"  # noqa: S105 - fixed key for reproducible tests
+    SESSION_COOKIE_SECURE = False
+    TRUSTED_HOSTS = ["localhost", "127.0.0.1"]
+    RATELIMIT_STORAGE_URI = "memory://"
     # Cheap hashing keeps hundreds of sign-ins fast; the algorithm stays Argon2id.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

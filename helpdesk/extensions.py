@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -33,6 +35,8 @@ migrate = Migrate(compare_type=True, render_as_batch=True, include_object=includ
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
+# Storage comes from RATELIMIT_STORAGE_URI (memory:// unless a deployment sets Redis).
+limiter = Limiter(get_remote_address)
 
 # Models subclass this. Flask-SQLAlchemy builds db.Model at run time, which mypy cannot
 # follow, so the type checker sees the declarative base it is made from.

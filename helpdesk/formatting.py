@@ -5,9 +5,29 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
+import nh3
 from flask import Flask, current_app, has_app_context
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from helpdesk import domain
+
+# Events whose text people may format (staff replies, customers' messages and the
+# problem as first described); every other event's text is shown escaped, as typed.
+FORMATTED_EVENT_KINDS = frozenset({"reply", "customer_message", "created"})
+
+# The whole allow-list: anything else (script, img, svg, style, on*, hx-*, data-*)
+# is removed, and so is the content of script and style elements.
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote"}
+)
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+# CommonMark without raw HTML (typed tags come out as text), tables or images.
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).disable(
+    "image"
+)
 
 
 def money(minor: int | None) -> str:
@@ -47,8 +67,47 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     return f"{days} day{'s' if days != 1 else ''} ago"
 
 
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    # Only a link's href (and the rel we add) survive: no title, class, id, data-*,
+    # hx-*, on* or style.
+    return (
+        value if (tag, attribute) in _KEPT_ATTRIBUTES or (tag, attribute) == ("a", "rel") else None
+    )
+
+
+_KEPT_ATTRIBUTES = {(tag, a) for tag, names in ALLOWED_ATTRIBUTES.items() for a in names}
+
+_cleaner = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    attribute_filter=_keep_attribute,
+    generic_attribute_prefixes=set(),
+    url_schemes=set(ALLOWED_URL_SCHEMES),
+    url_relative="deny",
+    link_rel="noopener nofollow",
+    strip_comments=True,
+)
+
+
+def sanitise_html(html: str) -> Markup:
+    """Keep only the allow-listed tags, a link's http(s)/mailto href, and give links rel."""
+    return Markup(_cleaner.clean(html))  # noqa: S704 - this is the sanitiser
+
+
+def markdown(text: str | None) -> Markup:
+    """Render Markdown to sanitised HTML: only the allow-listed tags survive.
+
+    Output it inside an element with ``hx-disable`` so htmx never processes it.
+    """
+    if not text:
+        return Markup("")
+    return sanitise_html(_md.render(text))
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(money)
+    app.add_template_filter(markdown)
+    app.jinja_env.globals["formatted_kinds"] = FORMATTED_EVENT_KINDS
     app.add_template_filter(when)
     app.add_template_filter(ago)
     app.add_template_filter(lambda s: domain.STATUS_LABELS.get(s, s), "status_label")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from helpdesk.sqlite import writing
+
 jobs_cli = AppGroup("helpdesk", help="Scheduled jobs (run them from cron).")
 
 
@@ -13,7 +15,8 @@ def tick_command() -> None:
     """Advance the clocks: SLA alerts, overdue promises, confirmation time-outs."""
     from helpdesk.tickets.tick import run_tick
 
-    click.echo(str(run_tick()))
+    with writing():
+        click.echo(str(run_tick()))
 
 
 @jobs_cli.command("send-mail")
@@ -22,5 +25,6 @@ def send_mail_command(batch: int) -> None:
     """Deliver queued email over SMTP, retrying failures with back-off."""
     from helpdesk.notifications.mailer import send_due
 
-    report = send_due(batch=batch)
+    with writing():
+        report = send_due(batch=batch)
     click.echo(f"sent {report.sent}, failed {report.failed}")

@@ -8,10 +8,11 @@ from typing import Any, TypeVar
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from helpdesk.domain import Role
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, Ticket, User
+from helpdesk.models import Attachment, LearnerProfile, Ticket, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,6 +67,58 @@ def can_manage_catalogue(user: Any) -> bool:
     return is_admin(user)
 
 
+def _profile_of(learner: User | LearnerProfile) -> LearnerProfile | None:
+    if isinstance(learner, LearnerProfile):
+        return learner
+    return db.session.scalar(select(LearnerProfile).where(LearnerProfile.user_id == learner.id))
+
+
+def is_assessor_of(user: Any, learner: User | LearnerProfile) -> bool:
+    """An assessor the learner's profile names (holding the assessor role still)."""
+    if not _signed_in(user) or not user.has_role(Role.ASSESSOR):
+        return False
+    profile = _profile_of(learner)
+    return profile is not None and any(a.id == user.id for a in profile.assessors)
+
+
+def can_view_portfolio(user: Any, learner: User | LearnerProfile) -> bool:
+    """The learner themselves, their assessor(s) and admins; nobody else."""
+    if not _signed_in(user):
+        return False
+    learner_id = learner.user_id if isinstance(learner, LearnerProfile) else learner.id
+    return user.id == learner_id or is_admin(user) or is_assessor_of(user, learner)
+
+
+def can_write_reflection(user: Any, learner: User | LearnerProfile) -> bool:
+    """Only the learner writes their own reflective accounts."""
+    learner_id = learner.user_id if isinstance(learner, LearnerProfile) else learner.id
+    return _signed_in(user) and user.id == learner_id and user.has_role(Role.LEARNER)
+
+
+def can_see_learners(user: Any) -> bool:
+    """Assessors (their own learners) and admins (every learner) use the assessor pages."""
+    return _signed_in(user) and (user.has_role(Role.ASSESSOR) or is_admin(user))
+
+
+def can_assess(user: Any, learner: User | LearnerProfile) -> bool:
+    """An assessor of that learner, or an admin; never the learner themselves."""
+    learner_id = learner.user_id if isinstance(learner, LearnerProfile) else learner.id
+    if not _signed_in(user) or user.id == learner_id:
+        return False
+    return is_admin(user) or is_assessor_of(user, learner)
+
+
+def can_decide(user: Any, learner: User | LearnerProfile) -> bool:
+    """Decisions, observations, knowledge marks and sign-off: the learner's assessor only."""
+    learner_id = learner.user_id if isinstance(learner, LearnerProfile) else learner.id
+    return _signed_in(user) and user.id != learner_id and is_assessor_of(user, learner)
+
+
+def is_iqa(user: Any) -> bool:
+    """Internal quality assurers sample assessors' decisions (the /iqa pages)."""
+    return _signed_in(user) and user.has_role(Role.IQA)
+
+
 def template_predicates() -> dict[str, Callable[..., bool]]:
     """Expose the predicates to Jinja so templates ask the same questions as views."""
     return {
@@ -78,6 +131,12 @@ def template_predicates() -> dict[str, Callable[..., bool]]:
         "can_view_attachment": can_view_attachment,
         "can_manage_users": can_manage_users,
         "can_manage_catalogue": can_manage_catalogue,
+        "is_iqa": is_iqa,
+        "can_view_portfolio": can_view_portfolio,
+        "can_write_reflection": can_write_reflection,
+        "can_see_learners": can_see_learners,
+        "can_assess": can_assess,
+        "can_decide": can_decide,
     }
 
 

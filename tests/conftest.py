@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,22 @@ from sqlalchemy import text
 
 from helpdesk import create_app
 from helpdesk.config import TestConfig
-from helpdesk.extensions import db
+from helpdesk.extensions import db, limiter
 from helpdesk.search_schema import create_search_indexes, drop_search_indexes
 from tests import factories
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {'PostgreSQL' if os.environ.get('TEST_DATABASE_URL') else 'SQLite'}"
+
+
+# Counts the proof tests add up (probes sent, payloads posted), shown after the run.
+SUMMARY: Counter[str] = Counter()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for label, n in sorted(SUMMARY.items()):
+        terminalreporter.write_line(f"{label}: {n}")
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +86,7 @@ def empty_tables(app: Flask) -> None:
 def app(_session_app: Flask) -> Iterator[Flask]:
     empty_tables(_session_app)
     with _session_app.app_context():
+        limiter.reset()  # limits stay on, but each test starts with none used
         yield _session_app
         db.session.remove()
 

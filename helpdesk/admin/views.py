@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from helpdesk.admin import bp, services
 from helpdesk.admin.forms import ROLE_LABELS, EditUserForm, NewUserForm
+from helpdesk.admin.framework_views import learner_panel
 from helpdesk.admin.pages import after_id, form_page
 from helpdesk.admin.services import AdminError
 from helpdesk.htmx import render
@@ -76,7 +77,7 @@ def edit_user(user_id: int) -> tuple[str, int] | Response:
     user = get_user_or_404(user_id)
     form = EditUserForm() if request.method == "POST" else EditUserForm(data=_user_data(user))
     if not form.validate_on_submit():
-        return form_page("admin/user_form.html", form, user=user)
+        return form_page("admin/user_form.html", form, user=user, **learner_panel(user))
     try:
         ended = services.update_account(
             user,
@@ -88,7 +89,7 @@ def edit_user(user_id: int) -> tuple[str, int] | Response:
             active=bool(form.active.data),
         )
     except AdminError as exc:
-        return form_page("admin/user_form.html", form, exc, user=user)
+        return form_page("admin/user_form.html", form, exc, user=user, **learner_panel(user))
     if ended and user.id == current_user.id:
         login_user(user)  # keep this session; the admin's other sessions still end
     message = f"Saved {user.name}'s account."

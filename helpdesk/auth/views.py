@@ -3,12 +3,27 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from helpdesk.audit import audit_failed_login
 from helpdesk.auth import bp
-from helpdesk.auth.forms import LoginForm, RegisterForm
+from helpdesk.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from helpdesk.auth.limits import auth_limits
+from helpdesk.auth.reset import (
+    change_password,
+    request_password_reset,
+    set_new_password,
+    user_for_reset_token,
+)
 from helpdesk.auth.services import AccountError, authenticate, register_customer
+from helpdesk.auth.sessions import sign_in, sign_out
 from helpdesk.htmx import render
 
 
@@ -25,6 +40,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@auth_limits
 def login() -> str | Response | tuple[str, int]:
     """Sign in with email and password."""
     if current_user.is_authenticated:
@@ -33,8 +49,9 @@ def login() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            login_user(user)
+            sign_in(user)
             return redirect(_safe_next(form.next.data) or url_for("main.home"))
+        audit_failed_login(form.email.data or "")
         form.password.errors.append("That email and password do not match an account.")
         return render("auth/login.html", form=form), 422
     if request.method == "POST":
@@ -44,13 +61,14 @@ def login() -> str | Response | tuple[str, int]:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    """Sign out."""
-    logout_user()
+    """Sign out, ending the session on the server."""
+    sign_out()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@auth_limits
 def register() -> str | Response | tuple[str, int]:
     """Create a customer account."""
     if current_user.is_authenticated:
@@ -64,9 +82,71 @@ def register() -> str | Response | tuple[str, int]:
         except AccountError as exc:
             getattr(form, exc.field or "email").errors.append(exc.message)
             return render("auth/register.html", form=form), 422
-        login_user(user)
+        sign_in(user)
         flash("Welcome! Your account is ready.", "success")
         return redirect(url_for("portal.raise_problem"))
     if request.method == "POST":
         return render("auth/register.html", form=form), 422
     return render("auth/register.html", form=form)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@auth_limits
+def forgot_password() -> str | tuple[str, int]:
+    """Ask for a password-reset link; the answer is the same whatever the email."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data or "")
+        return render("auth/forgot.html", form=ForgotPasswordForm(formdata=None), sent=True)
+    if request.method == "POST":
+        return render("auth/forgot.html", form=form, sent=False), 422
+    return render("auth/forgot.html", form=form, sent=False)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@auth_limits
+def reset_password(token: str) -> Response | tuple[Response, int]:
+    """Choose a new password from an emailed link, then carry on signed in."""
+    user = user_for_reset_token(token)
+    if user is None:
+        page = render("auth/reset_invalid.html")
+        return _no_referrer(page), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_new_password(user, form.password.data or "")
+        except AccountError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            sign_in(user)
+            flash("Your password has changed. Any other sessions have been signed out.", "success")
+            return redirect(url_for("main.home"))
+    page = render("auth/reset.html", form=form, token=token)
+    return _no_referrer(page), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def account_password() -> str | Response | tuple[str, int]:
+    """Change your password; your other sessions end, this one carries on."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = current_user._get_current_object()
+            change_password(user, form.current_password.data or "", form.password.data or "")
+        except AccountError as exc:
+            getattr(form, exc.field or "password").errors.append(exc.message)
+        else:
+            sign_in(user)
+            flash("Your password has changed. Any other sessions have been signed out.", "success")
+            return redirect(url_for("auth.account_password"))
+    if request.method == "POST":
+        return render("auth/account_password.html", form=form), 422
+    return render("auth/account_password.html", form=form)
+
+
+def _no_referrer(body: str) -> Response:
+    # The link's token must not leak to other sites through the Referer header.
+    response = Response(body, mimetype="text/html")
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

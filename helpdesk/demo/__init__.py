@@ -12,7 +12,7 @@ from helpdesk.demo import content
 from helpdesk.demo.stories import Cast, build_ticket, plan_tickets
 from helpdesk.domain import Role
 from helpdesk.extensions import db
-from helpdesk.models import Category, Deflection, Route, User
+from helpdesk.models import Category, Deflection, LearnerProfile, Route, User
 from helpdesk.models.types import utcnow
 from helpdesk.selfservice.matching import suggest_routes
 
@@ -46,6 +46,12 @@ def load_demo(tickets: int = 200, seed: int = 7) -> bool:
     rng = random.Random(seed)  # noqa: S311 - repeatable made-up data, not secrets
     now = utcnow()
     logins = _create_logins(rng, now)
+    # The demo learner is assessed against the unit (A) by the demo assessor; their
+    # evidence from these simulated tickets shows in the portfolio but never counts.
+    profile = LearnerProfile(user_id=logins["learner@example.com"].id, framework="A")
+    profile.assessors = [logins["assessor@example.com"]]
+    db.session.add(profile)
+    db.session.commit()
     customers = _create_customers(logins[DEMO_CUSTOMER_EMAIL], rng, now)
     categories = _create_categories()
     _create_routes(now)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import current_app, make_response
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 from werkzeug.wrappers import Response
 
 from helpdesk.errors import bp
+from helpdesk.extensions import db
 from helpdesk.htmx import render, wants_fragment
 
 MESSAGES = {
@@ -36,6 +38,17 @@ def _page(code: int, detail: str | None = None) -> Response:
     return response
 
 
+@bp.app_errorhandler(OperationalError)
+def database_unavailable(error: OperationalError) -> Response:
+    """Say the helpdesk is briefly unavailable when the database cannot be reached."""
+    # Whatever the request had started is abandoned: nothing half-written is kept.
+    db.session.rollback()
+    current_app.logger.error("Database unavailable: %s", error.orig)
+    response = _page(503)
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error: CSRFError) -> Response:
     """Explain a missing or stale form token."""
@@ -45,6 +58,8 @@ def csrf_error(error: CSRFError) -> Response:
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
     """Show an HTTP error in the app's style."""
+    if isinstance(error, SecurityError):  # an untrusted Host: no URLs can be built
+        return Response("Bad request.", 400, mimetype="text/plain")
     return _page(error.code or 500)
 
 

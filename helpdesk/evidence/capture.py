@@ -89,7 +89,8 @@ def summarise(action: str, event_body: str, ticket: Ticket | None) -> str:
     """A plain-words summary: what was done, then the words used (shortened)."""
     mapping = catalogue().actions.get(action)
     what = mapping.label if mapping else action.replace("_", " ").capitalize()
-    where = f" on {ticket.reference}" if ticket is not None else ""
+    # A ticket being raised has no id (so no reference) until its commit.
+    where = f" on {ticket.reference}" if ticket is not None and ticket.id is not None else ""
     said = " ".join((event_body or "").split())
     if len(said) > 240:
         said = said[:237].rstrip() + "…"

@@ -9,6 +9,7 @@ from helpdesk.models.assessment import (
     ObservationPin,
     SignOff,
 )
+from helpdesk.models.audit import AuditEntry
 from helpdesk.models.evidence import (
     EvidenceCode,
     EvidenceRecord,
@@ -39,9 +40,10 @@ from helpdesk.models.resolution import (
 )
 from helpdesk.models.selfservice import Deflection, Route
 from helpdesk.models.ticket import Attachment, Category, Ticket, TicketEvent
-from helpdesk.models.user import User, UserRole
+from helpdesk.models.user import User, UserRole, UserSession
 
 __all__ = [
+    "AuditEntry",
     "IqaSample",
     "IqaSampleItem",
     "KnowledgeRecord",
@@ -79,4 +81,5 @@ __all__ = [
     "TicketEvent",
     "User",
     "UserRole",
+    "UserSession",
 ]

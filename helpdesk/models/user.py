@@ -37,7 +37,9 @@ class User(UserMixin, Model):
     )
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_generation}"
+        # "user:generation:session": the server-side session this object was loaded for.
+        sid = self.__dict__.get("login_session_id") or ""
+        return f"{self.id}:{self.session_generation}:{sid}"
 
     @property
     def is_active(self) -> bool:
@@ -84,3 +86,17 @@ class UserRole(Model):
     role: Mapped[str] = mapped_column(String(20))
 
     user: Mapped[User] = relationship(back_populates="roles")
+
+
+class UserSession(Model):
+    """One sign-in: ended on logout, timeout or when every session of the user ends."""
+
+    __tablename__ = "user_sessions"
+
+    # A random id, also carried (signed) in the session cookie.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(255), default="")

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from helpdesk.portal import feedback_views, views  # noqa: E402,F401
+from helpdesk.portal import data_views, feedback_views, views  # noqa: E402,F401

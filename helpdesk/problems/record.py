@@ -17,6 +17,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from helpdesk.evidence.badges import problem_event_badges
 from helpdesk.extensions import db
 from helpdesk.formatting import when
 from helpdesk.htmx import render, wants_fragment
@@ -172,6 +173,7 @@ def context(problem: ProblemRecord, posted: dict[str, FlaskForm] | None = None) 
         "forms": build_forms(problem, posted),
         "labels": STATUS_LABELS,
         "event_labels": EVENT_LABELS,
+        "event_badges": problem_event_badges(current_user, problem),
     }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from helpdesk.audit import audit
 from helpdesk.evidence.capture import capture_problem_event
 from helpdesk.extensions import db
 from helpdesk.formatting import money
@@ -324,6 +325,9 @@ def decide_approval(approval: ProblemApproval, actor: User, *, approve: bool, re
         f"{actor.name} {'approved' if approve else 'refused'} the solution for "
         f"{problem.reference}.",
         url=f"/staff/problems/{problem.id}",
+    )
+    audit(
+        "problem_approval_decided", actor, approval, decision=approval.state, problem_id=problem.id
     )
     _commit()
 

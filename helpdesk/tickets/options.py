@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from helpdesk.audit import audit
 from helpdesk.domain import REMEDY_LABELS, Status
 from helpdesk.extensions import db
 from helpdesk.formatting import money
@@ -319,6 +320,14 @@ def decide_approval(approval: Approval, actor: User, *, approve: bool, reason: s
         f"{ticket.reference}{': ' + reason if reason else ''}.",
         ticket=ticket,
         email=True,
+    )
+    audit(
+        "approval_decided",
+        actor,
+        approval,
+        decision=approval.state,
+        ticket_id=ticket.id,
+        cost_minor=approval.cost_minor,
     )
     _commit()
 

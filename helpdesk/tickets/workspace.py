@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from helpdesk.evidence.badges import event_badges
 from helpdesk.extensions import db
 from helpdesk.forms import category_choices, new_idempotency_key
 from helpdesk.htmx import render, wants_fragment
@@ -152,6 +153,7 @@ def context(ticket: Ticket, posted: dict[str, FlaskForm] | None = None) -> dict[
         "authority": authority,
         "colleagues": colleagues_of(current_user.id),
         "pounds_text": pounds_text,
+        "event_badges": event_badges(current_user, ticket),
     }
 
 

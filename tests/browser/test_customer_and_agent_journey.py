@@ -58,6 +58,11 @@ def open_raise_page_and_type(page: Page, email: str) -> None:
     page.get_by_label("What happened?").press_sequentially(DESCRIPTION)
     suggestions = page.locator("#route-suggestions")
     expect(suggestions.get_by_role("link", name=ROUTE_TITLE)).to_be_visible()
+    # Suggestions may first arrive for a half-typed text (the 500 ms debounce can fire
+    # mid-typing on a busy machine): wait for the ones made from the whole text.
+    expect(suggestions.locator("input[name=query]").first).to_have_value(
+        re.compile(re.escape(DESCRIPTION))
+    )
     expect(suggestions).not_to_contain_text("Change your password")
     expect(page).to_have_url(re.compile(r"/my/raise$"))  # nothing was submitted
 

@@ -72,8 +72,9 @@ def test_the_resolution_email_carries_a_link_from_the_configured_base(
     resolved_by(ticket, learner)
     link, token = feedback_mail_link(customer)
     assert link == f"https://help.example.org/feedback/{token}"
-    # A forged Host header changes nothing: the link came from configuration.
-    assert client.get(f"/feedback/{token}", headers={"Host": "evil.example"}).status_code == 200
+    # The link came from configuration; a forged Host header is refused (TRUSTED_HOSTS).
+    assert client.get(f"/feedback/{token}").status_code == 200
+    assert client.get(f"/feedback/{token}", headers={"Host": "evil.example"}).status_code == 400
 
 
 def test_the_link_opens_the_form_without_signing_in(client, handled, path):
