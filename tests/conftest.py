@@ -53,6 +53,7 @@ def _session_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
         TestConfig,
         SQLALCHEMY_DATABASE_URI=database_url,
         UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")),
+        EXPORT_FOLDER=str(tmp_path_factory.mktemp("exports")),
     )
     with app.app_context():
         with db.engine.begin() as conn:
