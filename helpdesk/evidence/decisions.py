@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from helpdesk.evidence.capture import learner_profile
 from helpdesk.evidence.services import EvidenceError
 from helpdesk.extensions import db
+from helpdesk.locking import reread_locked
 from helpdesk.models import (
     EvidenceCode,
     EvidenceRecord,
@@ -107,16 +108,6 @@ def newest_in_chain(record: EvidenceRecord) -> EvidenceRecord:
     return record
 
 
-def _locked(record: EvidenceRecord) -> EvidenceRecord:
-    """Re-read under a row lock (PostgreSQL) so two decisions cannot both land."""
-    return db.session.execute(
-        select(EvidenceRecord)
-        .where(EvidenceRecord.id == record.id)
-        .with_for_update(of=EvidenceRecord)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-
-
 def _refuse(message: str, status: int) -> AssessmentError:
     db.session.rollback()  # let go of any lock before answering
     return AssessmentError(message, status=status)
@@ -156,7 +147,7 @@ def _tell(learner_id: int, assessor: User, records: Sequence[EvidenceRecord]) ->
 def _decide_one(record: EvidenceRecord, assessor: User, accept: bool, feedback: str) -> None:
     if record.action in RECORDED_ACTIONS:
         raise _refuse("This evidence follows its observation or knowledge record.", 409)
-    record = _locked(record)
+    record = reread_locked(record)
     if record.decided:
         raise _refuse(f"{decided_words(record)}: change it with a new decision.", 409)
     if newer_than(record) is not None:
@@ -199,7 +190,7 @@ def decide_many(
     for record in chosen:
         if record.action in RECORDED_ACTIONS:
             continue
-        record = _locked(record)
+        record = reread_locked(record)
         if record.decided or newer_than(record) is not None:
             continue
         _stamp(record, assessor, accept, text)
@@ -247,7 +238,7 @@ def redecide(
             "This evidence follows its observation or knowledge record: record a new one.",
             status=409,
         )
-    old = _locked(record)
+    old = reread_locked(record)
     if not old.decided:
         raise _refuse(f"Evidence {old.id} is still pending: decide it first.", 409)
     if newer_than(old) is not None:

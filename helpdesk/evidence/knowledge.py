@@ -22,6 +22,7 @@ from helpdesk.evidence.decisions import (
 )
 from helpdesk.extensions import db
 from helpdesk.frameworks import Framework, catalogue
+from helpdesk.locking import reread_locked
 from helpdesk.models import EvidenceCode, EvidenceRecord, KnowledgeRecord, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_staff
@@ -169,15 +170,6 @@ def write_answer(learner: User, code: str, answer: str) -> KnowledgeRecord:
     return record
 
 
-def _locked(record: KnowledgeRecord) -> KnowledgeRecord:
-    return db.session.execute(
-        select(KnowledgeRecord)
-        .where(KnowledgeRecord.id == record.id)
-        .with_for_update(of=KnowledgeRecord)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-
-
 def mark_answer(
     record: KnowledgeRecord, assessor: User, outcome: str, feedback: str = ""
 ) -> KnowledgeRecord:
@@ -190,7 +182,7 @@ def mark_answer(
     text = _outcome(outcome, feedback)
     if record.method != "WR":
         raise AssessmentError("Only written answers are marked.", status=409)
-    found = _locked(record)
+    found = reread_locked(record)
     if found.outcome != "pending":
         db.session.rollback()
         who = f" by {found.assessor_initials}" if found.assessor_initials else ""

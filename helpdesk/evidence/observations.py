@@ -24,6 +24,7 @@ from helpdesk.evidence.decisions import (
 from helpdesk.evidence.redaction import evidence_ticket_ids
 from helpdesk.extensions import db
 from helpdesk.frameworks import Criterion, Framework, catalogue
+from helpdesk.locking import reread_locked
 from helpdesk.models import (
     EvidenceCode,
     EvidenceRecord,
@@ -172,15 +173,6 @@ def pin(
     return found
 
 
-def _locked(observation: Observation) -> Observation:
-    return db.session.execute(
-        select(Observation)
-        .where(Observation.id == observation.id)
-        .with_for_update(of=Observation)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-
-
 def _refuse(message: str, status: int) -> AssessmentError:
     db.session.rollback()
     return AssessmentError(message, status=status)
@@ -236,7 +228,7 @@ def confirm_observation(
         comments = clean_text(
             learner_comments, "learner_comments", "Your comments", TEXT_MAX, required=False
         )
-        found = _locked(observation)
+        found = reread_locked(observation)
         if found.assessor_confirmed_at is None:
             raise _refuse("Your assessor has not confirmed the observation yet.", 409)
         if found.learner_confirmed_at is not None:
@@ -245,7 +237,7 @@ def confirm_observation(
         found.learner_confirmed_at = utcnow()
     elif user.id == observation.assessor_id:
         check_assessor(user, observation.learner_id)
-        found = _locked(observation)
+        found = reread_locked(observation)
         if found.assessor_confirmed_at is not None:
             raise _refuse("You have already confirmed this observation.", 409)
         found.assessor_confirmed_at = utcnow()

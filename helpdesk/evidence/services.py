@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from helpdesk.extensions import db
+from helpdesk.locking import reread_locked
 from helpdesk.models import EvidenceCode, EvidenceRecord
 from helpdesk.models.types import utcnow
 
@@ -40,16 +39,6 @@ def decided_message(record: EvidenceRecord) -> str:
     )
 
 
-def _locked(record: EvidenceRecord) -> EvidenceRecord:
-    """The record re-read under a row lock (PostgreSQL), so a decision cannot slip in."""
-    return db.session.execute(
-        select(EvidenceRecord)
-        .where(EvidenceRecord.id == record.id)
-        .with_for_update(of=EvidenceRecord)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-
-
 def check_may_change(record: EvidenceRecord, learner: Any) -> None:
     """:raise EvidenceError: 403 when not the learner's own, 409 once decided."""
     if learner is None or record.learner_id != getattr(learner, "id", None):
@@ -60,7 +49,7 @@ def check_may_change(record: EvidenceRecord, learner: Any) -> None:
 
 def _still_pending(record: EvidenceRecord) -> EvidenceRecord:
     """Checked again under the lock: an assessor may have decided a moment ago."""
-    record = _locked(record)
+    record = reread_locked(record)
     if record.decided:
         db.session.rollback()  # let go of the lock before answering
         raise EvidenceError(decided_message(record), status=409)

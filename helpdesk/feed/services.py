@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.extensions import db
+from helpdesk.locking import reread_locked
 from helpdesk.models import FeedPost, FeedReaction, ProblemRecord, Ticket, User
 from helpdesk.problems.services import create_problem
 from helpdesk.tickets import proactive
@@ -263,16 +264,6 @@ def _refuse_if_recorded(post: FeedPost) -> None:
         )
 
 
-def _locked(post: FeedPost) -> FeedPost:
-    """The post re-read under a row lock (PostgreSQL), so two turns cannot both pass."""
-    return db.session.execute(
-        select(FeedPost)
-        .where(FeedPost.id == post.id)
-        .with_for_update(of=FeedPost)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-
-
 def turn_into_report(
     post: FeedPost,
     actor: User,
@@ -337,7 +328,7 @@ def turn_into_problem(
     post: FeedPost, actor: User, *, title: str, category_id: int | None, root_cause: str
 ) -> ProblemRecord:
     """Open a problem record with the post's text as the root-cause note, once."""
-    post = _locked(post)
+    post = reread_locked(post)
     _refuse_if_recorded(post)
     with _links_in_same_commit(post):
         problem = create_problem(

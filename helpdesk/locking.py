@@ -1,0 +1,30 @@
+"""Re-reading a row under a lock before a decision that must not race another one."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import inspect
+from sqlalchemy.orm.exc import NoResultFound
+
+from helpdesk.extensions import Model, db
+
+M = TypeVar("M", bound=Model)
+
+
+def reread_locked(instance: M) -> M:
+    """The row as stored, re-read under a row lock (SELECT … FOR UPDATE on PostgreSQL;
+    SQLite's write lock already serialises writers), replacing the copy in hand.
+
+    :raise NoResultFound: when the row has gone meanwhile.
+    """
+    model = type(instance)
+    found = db.session.get(
+        model,
+        inspect(instance).identity,
+        with_for_update={"of": model},
+        populate_existing=True,
+    )
+    if found is None:
+        raise NoResultFound(f"{model.__name__} is gone")
+    return found
