@@ -69,6 +69,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)
     app.before_request(load_user_early)
+    from helpdesk.auth.two_factor_views import require_enrolment
+
+    app.before_request(require_enrolment)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
@@ -137,11 +140,12 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_responses(app: Flask) -> None:
     from helpdesk.audit import init_audit
-    from helpdesk.forms import refuse_forged_values
+    from helpdesk.forms import log_undeclared_fields, refuse_forged_values
     from helpdesk.htmx import add_vary_header
     from helpdesk.security import init_security
 
     app.before_request(refuse_forged_values)
+    app.before_request(log_undeclared_fields)
     app.after_request(add_vary_header)
     init_security(app)
     init_audit(app)

@@ -27,6 +27,11 @@ ACTIONS: dict[str, str] = {
     "problem_approval_decided": "Problem solution approval decided",
     "data_exported": "Personal data downloaded",
     "account_erased": "Personal data erased",
+    "two_factor_enabled": "Two-factor sign-in turned on",
+    "two_factor_disabled": "Two-factor sign-in turned off",
+    "two_factor_reset": "Two-factor sign-in reset by an admin",
+    "two_factor_policy_changed": "Two-factor requirement changed",
+    "undeclared_fields": "Undeclared form fields ignored",
 }
 
 

@@ -52,6 +52,9 @@ class Config:
     # Staff sessions end after this long idle, and this long after sign-in whatever.
     STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
     STAFF_ABSOLUTE_HOURS = int(os.environ.get("STAFF_ABSOLUTE_HOURS", "12"))
+    # Roles that must sign in with a TOTP code (comma-separated, e.g. "admin,supervisor")
+    # until an admin saves a choice on the settings page.
+    TOTP_REQUIRED_ROLES = os.environ.get("TOTP_REQUIRED_ROLES", "")
     ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Northwind Supplies")
     # Times are stored in UTC and shown (and typed) in the organisation's zone.
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Europe/London")

@@ -16,6 +16,8 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+# Everyone who signs in to do the organisation's work, not to be helped by it.
+WORKFORCE_ROLES = frozenset(Role) - {Role.CUSTOMER}
 
 
 class Status(StrEnum):

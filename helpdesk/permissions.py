@@ -10,7 +10,7 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from helpdesk.domain import Role
+from helpdesk.domain import WORKFORCE_ROLES, Role
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, LearnerProfile, Ticket, User
 
@@ -28,6 +28,11 @@ def is_staff(user: Any) -> bool:
 
 def is_admin(user: Any) -> bool:
     return _signed_in(user) and user.has_role(Role.ADMIN)
+
+
+def can_set_up_two_factor(user: Any) -> bool:
+    """Two-factor sign-in is for everyone who works here, not for customers."""
+    return _signed_in(user) and bool(user.role_names & WORKFORCE_ROLES)
 
 
 def is_customer(user: Any) -> bool:
@@ -130,6 +135,7 @@ def template_predicates() -> dict[str, Callable[..., bool]]:
         "can_reply_as_customer": can_reply_as_customer,
         "can_view_attachment": can_view_attachment,
         "can_manage_users": can_manage_users,
+        "can_set_up_two_factor": can_set_up_two_factor,
         "can_manage_catalogue": can_manage_catalogue,
         "is_iqa": is_iqa,
         "can_view_portfolio": can_view_portfolio,

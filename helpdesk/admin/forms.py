@@ -124,6 +124,13 @@ class EditUserForm(FlaskForm):
     active = BooleanField("Account active (untick to disable it and sign the person out)")
 
 
+class ResetTwoFactorForm(FlaskForm):
+    confirm = BooleanField(
+        "I have checked it is really this person asking",
+        validators=[DataRequired("Tick to confirm: a reset is how accounts get taken over.")],
+    )
+
+
 class CategoryForm(FlaskForm):
     name = StringField(
         "Name", validators=[DataRequired("Give the category a name."), Length(max=80)]

@@ -9,10 +9,11 @@ from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
 from helpdesk.admin import bp, services
-from helpdesk.admin.forms import ROLE_LABELS, EditUserForm, NewUserForm
+from helpdesk.admin.forms import ROLE_LABELS, EditUserForm, NewUserForm, ResetTwoFactorForm
 from helpdesk.admin.framework_views import learner_panel
 from helpdesk.admin.pages import after_id, form_page
 from helpdesk.admin.services import AdminError
+from helpdesk.auth import two_factor
 from helpdesk.htmx import render
 from helpdesk.models import User
 from helpdesk.permissions import can_manage_users, get_user_or_404, require
@@ -70,6 +71,11 @@ def _user_data(user: User) -> dict[str, Any]:
     }
 
 
+def _user_extras(user: User, reset_form: ResetTwoFactorForm | None = None) -> dict[str, Any]:
+    reset_form = reset_form or ResetTwoFactorForm(formdata=None)
+    return {"reset_form": reset_form, **learner_panel(user)}
+
+
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @require(can_manage_users)
 def edit_user(user_id: int) -> tuple[str, int] | Response:
@@ -77,7 +83,7 @@ def edit_user(user_id: int) -> tuple[str, int] | Response:
     user = get_user_or_404(user_id)
     form = EditUserForm() if request.method == "POST" else EditUserForm(data=_user_data(user))
     if not form.validate_on_submit():
-        return form_page("admin/user_form.html", form, user=user, **learner_panel(user))
+        return form_page("admin/user_form.html", form, user=user, **_user_extras(user))
     try:
         ended = services.update_account(
             user,
@@ -89,7 +95,7 @@ def edit_user(user_id: int) -> tuple[str, int] | Response:
             active=bool(form.active.data),
         )
     except AdminError as exc:
-        return form_page("admin/user_form.html", form, exc, user=user, **learner_panel(user))
+        return form_page("admin/user_form.html", form, exc, user=user, **_user_extras(user))
     if ended and user.id == current_user.id:
         login_user(user)  # keep this session; the admin's other sessions still end
     message = f"Saved {user.name}'s account."
@@ -97,3 +103,22 @@ def edit_user(user_id: int) -> tuple[str, int] | Response:
         message += " Their sessions have ended: they must sign in again."
     flash(message, "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@require(can_manage_users)
+def reset_two_factor(user_id: int) -> Response | tuple[str, int]:
+    """Clear a person's two-factor (a lost phone): they set it up again at next sign-in."""
+    user = get_user_or_404(user_id)
+    if not user.totp_secret:
+        flash(f"{user.name} has no two-factor sign-in to reset.", "info")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    reset_form = ResetTwoFactorForm()
+    if not reset_form.validate_on_submit():
+        form = EditUserForm(formdata=None, data=_user_data(user))
+        return form_page("admin/user_form.html", form, user=user, **_user_extras(user, reset_form))
+    two_factor.reset(user, actor=current_user._get_current_object())
+    if user.id == current_user.id:
+        return redirect(url_for("auth.login"))
+    flash(f"Two-factor sign-in reset for {user.name}. Their sessions have ended.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))

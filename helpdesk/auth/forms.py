@@ -42,3 +42,15 @@ class ChangePasswordForm(ResetPasswordForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired(), Length(max=1024)]
     )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[DataRequired("Type the six-digit code."), Length(max=12)],
+        description="Six digits. A new code appears every 30 seconds.",
+    )
+
+
+class DisableTwoFactorForm(CodeForm):
+    password = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])

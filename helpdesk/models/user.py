@@ -30,6 +30,11 @@ class User(UserMixin, Model):
     can_approve_exceptions: Mapped[bool] = mapped_column(default=False)
     # Bumped to end every session of this user (logout everywhere, disable, password change).
     session_generation: Mapped[int] = mapped_column(default=0)
+    # TOTP two-factor: a secret alone is a set-up in progress; enabled_at turns it on.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last 30-second step a code was accepted for, so no code works twice.
+    totp_last_step: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     roles: Mapped[list[UserRole]] = relationship(
@@ -63,6 +68,10 @@ class User(UserMixin, Model):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else self.name
+
+    @property
+    def two_factor_on(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     def set_roles(self, roles: set[str]) -> None:
         keep = [r for r in self.roles if r.role in roles]

@@ -49,6 +49,8 @@ RULES = [
     rule("auth.forgot_password", EVERYONE),
     rule("auth.reset_password", EVERYONE),
     rule("auth.account_password", SIGNED_IN),
+    rule("auth.login_code", EVERYONE),  # without a password step first it sends you back
+    rule("auth.two_factor_*", SIGNED_IN - {"customer", "other_customer"}),
     rule("auth.logout", EVERYONE),  # signing out when signed out is harmless
     # The customer portal: the ticket's own customer; others must not learn it exists.
     rule("portal.ticket", {"customer"} | STAFF, hidden=NOT_STAFF_NOR_OWNER),
@@ -128,7 +130,10 @@ def outcome(response: Any, role: str, r: Rule, over_htmx: bool) -> str | None:
     status, location = response.status_code, response.headers.get("Location", "")
     if status >= 500:
         return f"server error {status}"
-    to_login = status in (302, 303) and "/login" in location and r.endpoint != "auth.logout"
+    # Signing out, and the code step with no password step before it, end at the
+    # sign-in page by design: that is their answer, not a refusal.
+    by_design = r.endpoint in ("auth.logout", "auth.login_code")
+    to_login = status in (302, 303) and "/login" in location and not by_design
     refused = status in (401, 403, 404) or to_login
     if role in r.allowed:
         return f"refused ({status} {location})" if refused else None

@@ -280,6 +280,8 @@ def targets(w: dict[str, Any]) -> list[Target]:
                 "active": "y",
             },
         ),
+        Target("supervisor", "/account/two-factor", ["code"], dict),
+        Target("supervisor", "/account/two-factor/off", ["password", "code"], dict),
         Target(
             "admin",
             f"/admin/users/{v['user_id']}",
