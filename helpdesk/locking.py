@@ -1,11 +1,11 @@
-"""Re-reading a row under a lock before a decision that must not race another one."""
+"""Concurrency: re-reading a row under a lock, and commits that lose a version race."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
 from sqlalchemy import inspect
-from sqlalchemy.orm.exc import NoResultFound
+from sqlalchemy.orm.exc import NoResultFound, StaleDataError
 
 from helpdesk.extensions import Model, db
 
@@ -28,3 +28,17 @@ def reread_locked(instance: M) -> M:
     if found is None:
         raise NoResultFound(f"{model.__name__} is gone")
     return found
+
+
+def commit_checked() -> None:
+    """Commit, turning a lost race on a version counter into a clear 409 for the person.
+
+    :raise StaleTicketError: when another request changed the row since it was read.
+    """
+    from helpdesk.tickets.workflow import StaleTicketError  # workflow imports the models
+
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise StaleTicketError() from exc

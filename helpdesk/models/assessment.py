@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.extensions import Model
+from helpdesk.idempotency import Idempotent
 from helpdesk.models.ticket import Ticket, TicketEvent
 from helpdesk.models.types import UTCDateTime, utcnow
 from helpdesk.models.user import User
@@ -21,7 +22,7 @@ observation_tickets = Table(
 )
 
 
-class Observation(Model):
+class Observation(Idempotent, Model):
     """An assessor's record of watching the learner's live work; both confirm it."""
 
     __tablename__ = "observations"
@@ -58,7 +59,7 @@ class Observation(Model):
         return self.assessor_confirmed_at is not None and self.learner_confirmed_at is not None
 
 
-class ObservationPin(Model):
+class ObservationPin(Idempotent, Model):
     """A comment pinned to one exact event of an observed ticket's timeline."""
 
     __tablename__ = "observation_pins"
@@ -75,7 +76,7 @@ class ObservationPin(Model):
     ticket_event: Mapped[TicketEvent] = relationship()
 
 
-class KnowledgeRecord(Model):
+class KnowledgeRecord(Idempotent, Model):
     """Knowledge evidence: questioning, professional discussion, or a written answer."""
 
     __tablename__ = "knowledge_records"
@@ -119,7 +120,7 @@ class SignOff(Model):
     assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
 
 
-class IqaSample(Model):
+class IqaSample(Idempotent, Model):
     """An internal quality assurer's sample of an assessor's decisions, kept as a snapshot."""
 
     __tablename__ = "iqa_samples"

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.extensions import Model
+from helpdesk.idempotency import Idempotent
 from helpdesk.models.problem import ProblemEvent
 from helpdesk.models.ticket import Ticket, TicketEvent
 from helpdesk.models.types import UTCDateTime, utcnow
@@ -141,7 +142,7 @@ class WitnessTestimony(Model):
     evidence: Mapped[EvidenceRecord] = relationship(back_populates="testimony")
 
 
-class ReflectiveAccount(Model):
+class ReflectiveAccount(Idempotent, Model):
     """The learner's own account in STAR form, linked to tickets and criteria."""
 
     __tablename__ = "reflective_accounts"

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.extensions import Model
+from helpdesk.idempotency import Idempotent
 from helpdesk.models.ticket import Category, Ticket
 from helpdesk.models.types import UTCDateTime, utcnow
 from helpdesk.models.user import User
@@ -22,7 +23,7 @@ category_supervisors = Table(
 )
 
 
-class ProblemRecord(Model):
+class ProblemRecord(Idempotent, Model):
     """A group of repeated tickets with a root cause, candidate solutions and monitoring."""
 
     __tablename__ = "problem_records"
@@ -89,7 +90,7 @@ class ProblemLink(Model):
     ticket: Mapped[Ticket] = relationship()
 
 
-class CandidateSolution(Model):
+class CandidateSolution(Idempotent, Model):
     """A way to stop the repeats, weighed for customers and for the organisation."""
 
     __tablename__ = "candidate_solutions"
@@ -138,7 +139,7 @@ class ProblemApproval(Model):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
-class ProblemEvent(Model):
+class ProblemEvent(Idempotent, Model):
     """The problem record's own append-only history."""
 
     __tablename__ = "problem_events"

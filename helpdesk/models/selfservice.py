@@ -8,10 +8,11 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.extensions import Model
+from helpdesk.idempotency import Idempotent
 from helpdesk.models.types import UTCDateTime, utcnow
 
 
-class Route(Model):
+class Route(Idempotent, Model):
     __tablename__ = "routes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,7 +30,7 @@ class Route(Model):
         return f"<Route {self.id} {self.kind} {self.title!r}>"
 
 
-class Deflection(Model):
+class Deflection(Idempotent, Model):
     """A customer said a route solved their problem: helped without a ticket."""
 
     __tablename__ = "deflections"

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.domain import CLOSED_STATUSES, Priority, Status
 from helpdesk.extensions import Model
+from helpdesk.idempotency import Idempotent
 from helpdesk.models.types import UTCDateTime, utcnow
 from helpdesk.models.user import User
 
 
-class Category(Model):
+class Category(Idempotent, Model):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)

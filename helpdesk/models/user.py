@@ -10,10 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.domain import STAFF_ROLES, Role
 from helpdesk.extensions import Model
+from helpdesk.idempotency import Idempotent
 from helpdesk.models.types import UTCDateTime, utcnow
 
 
-class User(UserMixin, Model):
+class User(UserMixin, Idempotent, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,6 +15,7 @@ from helpdesk.audit import audit
 from helpdesk.domain import REMEDY_LABELS, Status
 from helpdesk.extensions import db
 from helpdesk.formatting import money
+from helpdesk.idempotency import first_made
 from helpdesk.models import Approval, Confirmation, Option, Ticket, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_customer, notify_staff
@@ -89,11 +90,7 @@ def add_option(
     idempotency_key: str | None = None,
 ) -> Option:
     """Add an option to the ticket's board (a draft until offered)."""
-    if idempotency_key and (
-        existing := db.session.scalar(
-            select(Option).where(Option.idempotency_key == idempotency_key)
-        )
-    ):
+    if (existing := first_made(Option, idempotency_key)) is not None:
         return existing
     _ticket_open_for_options(ticket)
     clean = _validated(data)

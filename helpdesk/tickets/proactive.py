@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from helpdesk.domain import Channel, Origin, Priority, Role
 from helpdesk.extensions import db
+from helpdesk.idempotency import commit_or_first, first_made
 from helpdesk.models import Ticket, TicketEvent, User, UserRole
 from helpdesk.notifications.services import notify_staff, supervisors
-from helpdesk.tickets.services import NewTicket, _commit, _text, create_ticket
+from helpdesk.tickets.services import NewTicket, _text, create_ticket
 from helpdesk.tickets.workflow import WorkflowError, record_event
 
 WHAT_MAX = 200
@@ -75,27 +75,6 @@ def _check(ticket: Ticket) -> None:
         raise WorkflowError("This report is closed.")
 
 
-def _replayed(idempotency_key: str | None) -> TicketEvent | None:
-    if not idempotency_key:
-        return None
-    return db.session.scalar(
-        select(TicketEvent).where(TicketEvent.idempotency_key == idempotency_key)
-    )
-
-
-def _commit_once(idempotency_key: str | None) -> TicketEvent | None:
-    """Commit; a double submit that lost the race hands back the first event."""
-    try:
-        _commit()
-    except IntegrityError:
-        db.session.rollback()
-        existing = _replayed(idempotency_key)
-        if existing is None:
-            raise
-        return existing
-    return None
-
-
 def steps(ticket: Ticket) -> list[TicketEvent]:
     return [e for e in ticket.events if e.kind == "proactive_step"]
 
@@ -104,7 +83,7 @@ def record_step(
     ticket: Ticket, actor: User, step: str, *, idempotency_key: str | None = None
 ) -> TicketEvent:
     """Record a step taken to solve the problem before customers are affected."""
-    if (existing := _replayed(idempotency_key)) is not None:
+    if (existing := first_made(TicketEvent, idempotency_key)) is not None:
         return existing
     _check(ticket)
     step = _text(step, "step", "The step taken", PART_MAX)
@@ -116,7 +95,7 @@ def record_step(
         data={"number": len(steps(ticket)) + 1},
         idempotency_key=idempotency_key,
     )
-    return _commit_once(idempotency_key) or event
+    return commit_or_first(TicketEvent, idempotency_key) or event
 
 
 def group_members(groups: Sequence[str]) -> list[User]:
@@ -146,7 +125,7 @@ def inform(
     idempotency_key: str | None = None,
 ) -> TicketEvent:
     """Tell the chosen managers and colleagues about the problem and the steps taken."""
-    if (existing := _replayed(idempotency_key)) is not None:
+    if (existing := first_made(TicketEvent, idempotency_key)) is not None:
         return existing
     _check(ticket)
     unknown = [g for g in groups if g not in GROUPS]
@@ -192,4 +171,4 @@ def inform(
     else:
         summary.append("No steps recorded yet.")
     notify_staff(chosen, "proactive_informed", "\n".join(summary), ticket=ticket, email=True)
-    return _commit_once(idempotency_key) or event
+    return commit_or_first(TicketEvent, idempotency_key) or event

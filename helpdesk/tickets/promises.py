@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from helpdesk.extensions import db
 from helpdesk.formatting import when
+from helpdesk.idempotency import first_made
 from helpdesk.models import Promise, Ticket, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_customer, notify_staff, supervisors
@@ -25,11 +26,7 @@ def make_promise(
     idempotency_key: str | None = None,
 ) -> Promise:
     """Record a promise the customer can see, owned by a member of staff."""
-    if idempotency_key and (
-        existing := db.session.scalar(
-            select(Promise).where(Promise.idempotency_key == idempotency_key)
-        )
-    ):
+    if (existing := first_made(Promise, idempotency_key)) is not None:
         return existing
     if not ticket.is_open:
         raise WorkflowError("This ticket is closed.")

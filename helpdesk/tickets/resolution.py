@@ -18,6 +18,7 @@ from helpdesk.evidence.testimony import (
     record_testimony,
 )
 from helpdesk.extensions import db
+from helpdesk.idempotency import first_made
 from helpdesk.models import Route, SatisfactionResponse, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import external_url, notify_customer, notify_staff
@@ -48,11 +49,7 @@ def ask_question(
     idempotency_key: str | None = None,
 ) -> TicketEvent:
     """Ask the customer a clarifying question; the ticket waits on them until they answer."""
-    if idempotency_key and (
-        existing := db.session.scalar(
-            select(TicketEvent).where(TicketEvent.idempotency_key == idempotency_key)
-        )
-    ):
+    if (existing := first_made(TicketEvent, idempotency_key)) is not None:
         return existing
     _check_version(ticket, expected_version)
     if not ticket.is_open:

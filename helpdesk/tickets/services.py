@@ -11,8 +11,6 @@ from typing import Any
 
 from flask import g, has_request_context
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.attachments.storage import CheckedUpload, store
 from helpdesk.domain import (
@@ -27,6 +25,8 @@ from helpdesk.domain import (
     Status,
 )
 from helpdesk.extensions import db
+from helpdesk.idempotency import commit_or_first, first_made
+from helpdesk.locking import commit_checked
 from helpdesk.models import Category, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_customer, notify_staff
@@ -83,13 +83,8 @@ def _check_version(ticket: Ticket, expected_version: int | None) -> None:
         raise StaleTicketError()
 
 
-def _commit() -> None:
-    """Commit, turning a lost race on the ticket's version into a clear message."""
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise StaleTicketError() from exc
+# Commit, turning a lost race on the ticket's version into a clear message.
+_commit = commit_checked
 
 
 def create_ticket(
@@ -105,12 +100,8 @@ def create_ticket(
     :return: the ticket and whether it was created now.
     :raise WorkflowError: for empty or oversized fields, or an unknown category.
     """
-    if idempotency_key:
-        existing = db.session.scalar(
-            select(Ticket).where(Ticket.idempotency_key == idempotency_key)
-        )
-        if existing is not None:
-            return existing, False
+    if (existing := first_made(Ticket, idempotency_key)) is not None:
+        return existing, False
     subject = _text(data.subject, "subject", "Subject", SUBJECT_MAX)
     description = _text(data.description, "description", "Description")
     category = _category(data.category_id)
@@ -167,18 +158,9 @@ def create_ticket(
         )
         for upload in uploads:
             store(upload, ticket=ticket, event=created, uploader=created_by)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Two submits raced with the same key: the other one won, hand back its ticket.
-        db.session.rollback()
-        if idempotency_key:
-            existing = db.session.scalar(
-                select(Ticket).where(Ticket.idempotency_key == idempotency_key)
-            )
-            if existing is not None:
-                return existing, False
-        raise
+    # Two submits raced with the same key: the other one won, hand back its ticket.
+    if (existing := commit_or_first(Ticket, idempotency_key)) is not None:
+        return existing, False
     return ticket, True
 
 
@@ -218,14 +200,6 @@ def acknowledge(
     return event
 
 
-def _existing_event(idempotency_key: str | None) -> TicketEvent | None:
-    if not idempotency_key:
-        return None
-    return db.session.scalar(
-        select(TicketEvent).where(TicketEvent.idempotency_key == idempotency_key)
-    )
-
-
 def _add_message(
     ticket: Ticket,
     actor: User,
@@ -237,8 +211,7 @@ def _add_message(
     data: dict[str, Any] | None = None,
     before_commit: Callable[[TicketEvent], object] | None = None,
 ) -> TicketEvent:
-    existing = _existing_event(idempotency_key)
-    if existing is not None:
+    if (existing := first_made(TicketEvent, idempotency_key)) is not None:
         return existing
     body = _text(body, "body", "The message")
     event = record_event(
@@ -246,15 +219,7 @@ def _add_message(
     )
     if before_commit is not None:
         before_commit(event)
-    try:
-        _commit()
-    except IntegrityError:
-        db.session.rollback()
-        existing = _existing_event(idempotency_key)
-        if existing is None:
-            raise
-        return existing
-    return event
+    return commit_or_first(TicketEvent, idempotency_key) or event
 
 
 def reply(
@@ -267,7 +232,7 @@ def reply(
     update_kind: str = "volunteered",
 ) -> TicketEvent:
     """Send a public update, recorded as answering the customer or volunteered."""
-    if (existing := _existing_event(idempotency_key)) is not None:
+    if (existing := first_made(TicketEvent, idempotency_key)) is not None:
         return existing
     _check_version(ticket, expected_version)
     if update_kind not in UPDATE_KINDS:
@@ -310,7 +275,7 @@ def customer_reply(
     idempotency_key: str | None = None,
 ) -> TicketEvent:
     """The customer adds to their own ticket; an awaited answer puts it back to work."""
-    if (existing := _existing_event(idempotency_key)) is not None:
+    if (existing := first_made(TicketEvent, idempotency_key)) is not None:
         return existing
     if ticket.customer_id != customer.id:
         raise WorkflowError("Only the ticket's customer can reply here.")

@@ -1,0 +1,49 @@
+"""Create forms carry a one-time key, so a replayed POST returns what the first one made.
+
+A form's GET puts a fresh key in a hidden field; the service looks the key up before
+creating, stores it on the new row (a unique index), and if a concurrent post with the
+same key commits first, rolls back and returns that row instead of a duplicate.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from helpdesk.extensions import db
+from helpdesk.locking import commit_checked
+
+T = TypeVar("T")
+
+
+class Idempotent:
+    """Mixin: the key of the create form that made this row, unique when present."""
+
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+
+
+def first_made(model: type[T], key: str | None) -> T | None:
+    """The row an earlier post with this key created, if there was one."""
+    if not key:
+        return None
+    column: Any = model.idempotency_key  # type: ignore[attr-defined]
+    return db.session.scalar(select(model).where(column == key))
+
+
+def commit_or_first(model: type[T], key: str | None) -> T | None:
+    """Commit; None when this post made the row, else the row a racing replay made.
+
+    :raise IntegrityError: when the failure was not about this key.
+    :raise StaleTicketError: when a version counter lost a race (see commit_checked).
+    """
+    try:
+        commit_checked()
+    except IntegrityError:
+        db.session.rollback()
+        if (existing := first_made(model, key)) is not None:
+            return existing
+        raise
+    return None
