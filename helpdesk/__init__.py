@@ -117,6 +117,11 @@ def register_template_helpers(app: Flask) -> None:
     from helpdesk.formatting import register_filters
 
     register_filters(app)
+    from helpdesk.forms import new_idempotency_key
+
+    # A button form drawn in several places (e.g. "This solved my problem") takes a
+    # fresh key at each drawing.
+    app.add_template_global(new_idempotency_key, "new_idempotency_key")
 
     from flask_login import current_user
 

@@ -33,15 +33,34 @@ def first_made(model: type[T], key: str | None) -> T | None:
     return db.session.scalar(select(model).where(column == key))
 
 
-def commit_or_first(model: type[T], key: str | None) -> T | None:
-    """Commit; None when this post made the row, else the row a racing replay made.
+def flush_or_first(model: type[T], key: str | None) -> T | None:
+    """Flush (when the new row's id is needed before the commit); None when the row went
+    in, else the row a racing replay made first, this post's work rolled back.
 
     :raise IntegrityError: when the failure was not about this key.
-    :raise StaleTicketError: when a version counter lost a race (see commit_checked).
     """
     try:
-        commit_checked()
+        db.session.flush()
     except IntegrityError:
+        db.session.rollback()
+        if (existing := first_made(model, key)) is not None:
+            return existing
+        raise
+    return None
+
+
+def commit_or_first(model: type[T], key: str | None) -> T | None:
+    """Commit; None when this post made the row, else the row a racing replay made
+    (its commit took the key first, or moved a version counter on before ours).
+
+    :raise IntegrityError: when the failure was not about this key.
+    :raise StaleTicketError: when a version race lost and no replay explains it.
+    """
+    from helpdesk.tickets.workflow import StaleTicketError  # workflow imports the models
+
+    try:
+        commit_checked()
+    except (IntegrityError, StaleTicketError):
         db.session.rollback()
         if (existing := first_made(model, key)) is not None:
             return existing

@@ -6,8 +6,8 @@ from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from helpdesk.admin import bp, services
-from helpdesk.admin.forms import CategoryForm, RouteForm
-from helpdesk.admin.pages import form_page
+from helpdesk.admin.forms import CategoryForm, NewCategoryForm, NewRouteForm, RouteForm
+from helpdesk.admin.pages import form_page, keyed
 from helpdesk.admin.services import AdminError, RouteFields
 from helpdesk.extensions import db
 from helpdesk.htmx import render
@@ -32,8 +32,8 @@ def _with_supervisors(form: CategoryForm, category: Category | None) -> Category
 @bp.route("/categories/new", methods=["GET", "POST"])
 @require(can_manage_catalogue)
 def new_category() -> tuple[str, int] | Response:
-    """Add a ticket category."""
-    form = _with_supervisors(CategoryForm(), None)
+    """Add a ticket category (a replayed post answers like the first)."""
+    form = _with_supervisors(keyed(NewCategoryForm()), None)
     if not form.validate_on_submit():
         return form_page("admin/category_form.html", form, category=None)
     try:
@@ -41,8 +41,9 @@ def new_category() -> tuple[str, int] | Response:
             name=form.name.data or "",
             description=form.description.data or "",
             active=bool(form.active.data),
+            supervisor_ids=form.supervisor_ids.data or [],
+            idempotency_key=form.idempotency_key.data or None,
         )
-        services.set_category_supervisors(category, form.supervisor_ids.data or [])
     except AdminError as exc:
         return form_page("admin/category_form.html", form, exc, category=None)
     flash(f"Category “{category.name}” added.", "success")
@@ -94,12 +95,14 @@ def _fields(form: RouteForm) -> RouteFields:
 @bp.route("/routes/new", methods=["GET", "POST"])
 @require(can_manage_catalogue)
 def new_route() -> tuple[str, int] | Response:
-    """Add a help article or another route to a fix."""
-    form = RouteForm()
+    """Add a help article or another route to a fix (a replayed post answers like the first)."""
+    form = keyed(NewRouteForm())
     if not form.validate_on_submit():
         return form_page("admin/route_form.html", form, route=None)
     try:
-        route = services.create_route(_fields(form))
+        route = services.create_route(
+            _fields(form), idempotency_key=form.idempotency_key.data or None
+        )
     except AdminError as exc:
         return form_page("admin/route_form.html", form, exc, route=None)
     flash(f"“{route.title}” added.", "success")

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectMultipleField,
     StringField,
@@ -112,6 +113,7 @@ class NewUserForm(FlaskForm):
     )
     authority_limit = _limit_field()
     can_approve_exceptions = _exceptions_field()
+    idempotency_key = HiddenField()
 
 
 class EditUserForm(FlaskForm):
@@ -131,18 +133,30 @@ class ResetTwoFactorForm(FlaskForm):
     )
 
 
+def _supervisors_field(**kwargs: Any) -> SelectMultipleField:
+    # Choices are the active supervisors, set by the view before validating or drawing.
+    return SelectMultipleField(
+        "Supervisors alerted about repeats in this category",
+        choices=[],
+        invalid_choice_message="Choose from the listed supervisors.",
+        **kwargs,
+    )
+
+
 class CategoryForm(FlaskForm):
     name = StringField(
         "Name", validators=[DataRequired("Give the category a name."), Length(max=80)]
     )
     description = TextAreaField("Description", validators=[Length(max=2000)])
     active = BooleanField("Active (offered when raising or logging a problem)", default=True)
-    # Choices are the active supervisors, set by the view before validating or drawing.
-    supervisor_ids = SelectMultipleField(
-        "Supervisors alerted about repeats in this category",
-        choices=[],
-        invalid_choice_message="Choose from the listed supervisors.",
-    )
+    supervisor_ids = _supervisors_field()
+
+
+class NewCategoryForm(CategoryForm):
+    # The service checks the supervisors, after it has looked for a replay of this key:
+    # a replay answers like the first post even if someone has left the role since.
+    supervisor_ids = _supervisors_field(validate_choice=False)
+    idempotency_key = HiddenField()
 
 
 class RouteForm(FlaskForm):
@@ -172,3 +186,7 @@ class RouteForm(FlaskForm):
         description="Words customers might type when this would help, separated by spaces.",
     )
     active = BooleanField("Active (offered to customers)", default=True)
+
+
+class NewRouteForm(RouteForm):
+    idempotency_key = HiddenField()

@@ -13,6 +13,7 @@ from helpdesk.auth.services import AccountError, create_user
 from helpdesk.domain import Role, RouteKind
 from helpdesk.extensions import db
 from helpdesk.frameworks import Framework, catalogue
+from helpdesk.idempotency import commit_or_first, first_made
 from helpdesk.models import (
     Category,
     Deflection,
@@ -109,12 +110,16 @@ def create_account(
     password: str | None = None,
     authority_limit_minor: int = 0,
     can_approve_exceptions: bool = False,
+    idempotency_key: str | None = None,
 ) -> User:
-    """Create a staff or customer account.
+    """Create a staff or customer account; a replayed form key returns the account the
+    first post made, before any check (its email is taken by then).
 
     :raise AdminError: for a missing name, no or unknown roles, a taken email, a short
         password or a limit below zero or over the most allowed.
     """
+    if (first := first_made(User, idempotency_key)) is not None:
+        return first
     name = _check_name(name)
     _check_roles(roles)
     _check_limit(authority_limit_minor)
@@ -126,12 +131,16 @@ def create_account(
             password=password or None,
             authority_limit_minor=authority_limit_minor,
             can_approve_exceptions=can_approve_exceptions,
+            idempotency_key=idempotency_key,
         )
-    except AccountError as exc:
+    except (AccountError, IntegrityError) as exc:
         db.session.rollback()
-        raise AdminError(exc.message, exc.field) from exc
-    except IntegrityError as exc:  # the same email created a moment ago elsewhere
-        db.session.rollback()
+        # A replay racing the first post finds its email taken, or its key at commit.
+        if (first := first_made(User, idempotency_key)) is not None:
+            return first
+        if isinstance(exc, AccountError):
+            raise AdminError(exc.message, exc.field) from exc
+        # The same email created a moment ago elsewhere.
         raise AdminError("An account with that email already exists.", "email") from exc
 
 
@@ -235,16 +244,47 @@ def _commit_category(category: Category) -> Category:
     return category
 
 
-def create_category(*, name: str, description: str = "", active: bool = True) -> Category:
-    """Add a category.
+def create_category(
+    *,
+    name: str,
+    description: str = "",
+    active: bool = True,
+    supervisor_ids: Iterable[int | str] = (),
+    idempotency_key: str | None = None,
+) -> Category:
+    """Add a category and name the supervisors alerted about its repeats.
 
-    :raise AdminError: for a missing name or one already used (ignoring case).
+    A replayed form key returns the category the first post made, before any check (its
+    name is taken by then, and its supervisors may have changed).
+
+    :raise AdminError: for a missing name or one already used (ignoring case), and for
+        anyone who is not an active supervisor; either way nothing is added.
     """
+    if (first := first_made(Category, idempotency_key)) is not None:
+        return first
+    try:
+        checked = _check_category_name(name, None)
+    except AdminError:
+        if (first := first_made(Category, idempotency_key)) is not None:
+            return first  # a replay racing the first post found the name taken
+        raise
+    wanted = _supervisor_ids(supervisor_ids)
     category = Category(
-        name=_check_category_name(name, None), description=description.strip(), active=active
+        name=checked,
+        description=description.strip(),
+        active=active,
+        idempotency_key=idempotency_key,
     )
     db.session.add(category)
-    return _commit_category(category)
+    try:
+        if (first := commit_or_first(Category, idempotency_key)) is not None:
+            return first
+    except IntegrityError as exc:  # the same name saved a moment ago elsewhere
+        raise AdminError("There is already a category with that name.", "name") from exc
+    if wanted:
+        _write_supervisors(category, wanted)
+        db.session.commit()
+    return category
 
 
 def update_category(category: Category, *, name: str, description: str, active: bool) -> Category:
@@ -273,17 +313,17 @@ def category_supervisor_ids(category: Category) -> list[int]:
     )
 
 
-def set_category_supervisors(category: Category, user_ids: Iterable[int | str]) -> None:
-    """Name the supervisors alerted about repeats in a category (none: every supervisor).
-
-    :raise AdminError: for anyone who is not an active supervisor.
-    """
+def _supervisor_ids(user_ids: Iterable[int | str]) -> set[int]:
     try:
         wanted = {int(i) for i in user_ids}
     except ValueError as exc:
         raise AdminError("Choose from the listed supervisors.", "supervisor_ids") from exc
     if not wanted <= {int(k) for k in supervisor_choices()}:
         raise AdminError("Choose from the listed supervisors.", "supervisor_ids")
+    return wanted
+
+
+def _write_supervisors(category: Category, wanted: set[int]) -> None:
     db.session.execute(
         delete(category_supervisors).where(category_supervisors.c.category_id == category.id)
     )
@@ -292,6 +332,14 @@ def set_category_supervisors(category: Category, user_ids: Iterable[int | str]) 
             insert(category_supervisors),
             [{"category_id": category.id, "user_id": uid} for uid in sorted(wanted)],
         )
+
+
+def set_category_supervisors(category: Category, user_ids: Iterable[int | str]) -> None:
+    """Name the supervisors alerted about repeats in a category (none: every supervisor).
+
+    :raise AdminError: for anyone who is not an active supervisor.
+    """
+    _write_supervisors(category, _supervisor_ids(user_ids))
     db.session.commit()
 
 
@@ -364,17 +412,18 @@ def _apply(route: Route, fields: RouteFields) -> None:
     route.active = fields.active
 
 
-def create_route(fields: RouteFields) -> Route:
-    """Add a route or article.
+def create_route(fields: RouteFields, idempotency_key: str | None = None) -> Route:
+    """Add a route or article; a replayed form key returns the one the first post made.
 
     :raise AdminError: for an unknown kind, no title, an article without text or
         another route without a way to reach it.
     """
-    route = Route()
+    if (first := first_made(Route, idempotency_key)) is not None:
+        return first
+    route = Route(idempotency_key=idempotency_key)
     _apply(route, _clean_route(fields))
     db.session.add(route)
-    db.session.commit()
-    return route
+    return commit_or_first(Route, idempotency_key) or route
 
 
 def update_route(route: Route, fields: RouteFields) -> Route:

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from helpdesk.admin import bp, services
 from helpdesk.admin.forms import ROLE_LABELS, EditUserForm, NewUserForm, ResetTwoFactorForm
 from helpdesk.admin.framework_views import learner_panel
-from helpdesk.admin.pages import after_id, form_page
+from helpdesk.admin.pages import after_id, form_page, keyed
 from helpdesk.admin.services import AdminError
 from helpdesk.auth import two_factor
 from helpdesk.htmx import render
@@ -42,8 +42,8 @@ def users() -> str:
 @bp.route("/users/new", methods=["GET", "POST"])
 @require(can_manage_users)
 def new_user() -> tuple[str, int] | Response:
-    """Create a staff or customer account."""
-    form = NewUserForm()
+    """Create a staff or customer account (a replayed post answers like the first)."""
+    form = keyed(NewUserForm())
     if not form.validate_on_submit():
         return form_page("admin/user_form.html", form, user=None)
     try:
@@ -54,6 +54,7 @@ def new_user() -> tuple[str, int] | Response:
             password=form.password.data or None,
             authority_limit_minor=form.authority_limit.data or 0,
             can_approve_exceptions=bool(form.can_approve_exceptions.data),
+            idempotency_key=form.idempotency_key.data or None,
         )
     except AdminError as exc:
         return form_page("admin/user_form.html", form, exc, user=None)

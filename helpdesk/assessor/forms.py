@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from helpdesk.evidence.decisions import FEEDBACK_MAX
@@ -66,6 +66,7 @@ class ObservationForm(FlaskForm):
         validators=[Optional(), Length(max=TEXT_MAX)],
         description="Needed when not met. The learner reads them before confirming.",
     )
+    idempotency_key = HiddenField()
 
     def offer(
         self, framework: Framework, tickets: list[Ticket], redact: Callable[[str], str]
@@ -82,6 +83,7 @@ class PinForm(FlaskForm):
         "Pin a comment here",
         validators=[DataRequired("Write the comment first."), Length(max=PIN_MAX)],
     )
+    idempotency_key = HiddenField()
 
 
 class ConfirmForm(FlaskForm):
@@ -119,6 +121,7 @@ class KnowledgeForm(FlaskForm):
         validators=[Optional(), Length(max=FEEDBACK_MAX)],
         description="Needed when not met.",
     )
+    idempotency_key = HiddenField()
 
     def offer(self, framework: Framework) -> None:
         self.codes.choices = {k.code: f"{k.code} {k.text}" for k in framework.knowledge}

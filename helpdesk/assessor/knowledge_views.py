@@ -22,6 +22,7 @@ from helpdesk.evidence.knowledge import (
 )
 from helpdesk.evidence.portfolio import build
 from helpdesk.extensions import db
+from helpdesk.forms import new_idempotency_key
 from helpdesk.htmx import wants_fragment
 from helpdesk.models import KnowledgeRecord, LearnerProfile
 from helpdesk.permissions import can_see_learners, require
@@ -43,13 +44,17 @@ def _page(profile: LearnerProfile, form: KnowledgeForm, **extra: Any) -> str:
     )
 
 
+def _blank() -> KnowledgeForm:
+    return KnowledgeForm(formdata=None, idempotency_key=new_idempotency_key())
+
+
 @bp.route("/<int:learner_id>/knowledge", methods=["GET", "POST"])
 @require(can_see_learners)
 def knowledge(learner_id: int) -> Result:
     """Show knowledge coverage; record questioning or a discussion; mark written answers."""
     profile = learner_or_abort(learner_id)
     if request.method == "GET":
-        return _page(profile, KnowledgeForm(formdata=None)), 200
+        return _page(profile, _blank()), 200
     form = KnowledgeForm()
     form.offer(page(profile, "knowledge")["framework"])
     if not form.validate():
@@ -64,6 +69,7 @@ def knowledge(learner_id: int) -> Result:
             form.answers.data or "",
             form.outcome.data or "",
             form.feedback.data or "",
+            idempotency_key=form.idempotency_key.data or None,
         )
     except AssessmentError as exc:
         return _page(profile, form, refusal=refuse(exc, form)), exc.status
@@ -93,7 +99,7 @@ def mark(learner_id: int, record_id: int) -> Result:
             if not wants_fragment():
                 return done(saved, url_for("assessor.knowledge", learner_id=learner_id))
     if not wants_fragment():
-        return _page(profile, KnowledgeForm(formdata=None), refusal=message), status
+        return _page(profile, _blank(), refusal=message), status
     context = page(profile, "knowledge") | {"a": record, "outcomes": OUTCOMES}
     body = render_template(
         "assessor/_answer.html", mark_form=form, refusal=message, saved=saved, **context

@@ -24,6 +24,7 @@ from helpdesk.evidence.observations import (
 from helpdesk.evidence.redacted_ticket import redacted_ticket
 from helpdesk.evidence.reflections import evidence_tickets
 from helpdesk.extensions import db
+from helpdesk.forms import new_idempotency_key
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import LearnerProfile, Observation, Ticket, TicketEvent
 from helpdesk.permissions import can_see_learners, require
@@ -62,7 +63,8 @@ def observations(learner_id: int) -> Result:
     """List the learner's observations; the assessor records a new one."""
     profile = learner_or_abort(learner_id)
     if request.method == "GET":
-        return _list_page(profile, ObservationForm(formdata=None)), 200
+        form = ObservationForm(formdata=None, idempotency_key=new_idempotency_key())
+        return _list_page(profile, form), 200
     form = ObservationForm()
     form.offer(page(profile, "observations")["framework"], evidence_tickets(learner_id), str)
     if not form.validate():
@@ -79,6 +81,7 @@ def observations(learner_id: int) -> Result:
             cover=form.cover.data or [],
             judgement=form.judgement.data or "",
             comments=form.comments.data or "",
+            idempotency_key=form.idempotency_key.data or None,
         )
     except AssessmentError as exc:
         message = refuse(exc, form)
@@ -151,6 +154,7 @@ def _watch_context(
         "live": live,
         "may_pin": live and current_user.id == observation.assessor_id,
         "poll_seconds": POLL_SECONDS,
+        "new_key": new_idempotency_key,  # each event's pin form gets its own
     }
 
 
@@ -182,6 +186,7 @@ def _pins_context(
         "refusal": refusal,
         "may_pin": observation.assessor_confirmed_at is None
         and current_user.id == observation.assessor_id,
+        "new_key": new_idempotency_key,
     }
 
 
@@ -198,11 +203,18 @@ def add_pin(observation_id: int) -> Result:
     status, message = 422, None
     if form.validate():
         try:
-            pin(found, event, form.comment.data or "", by=current_user)
+            pin(
+                found,
+                event,
+                form.comment.data or "",
+                by=current_user,
+                idempotency_key=form.idempotency_key.data or None,
+            )
         except AssessmentError as exc:
             status, message = exc.status, refuse(exc, form)
         else:
-            status, form = 200, PinForm(formdata=None)
+            # The form stays on the page for the next pin: a fresh key, not a replay.
+            status, form = 200, PinForm(formdata=None, idempotency_key=new_idempotency_key())
     if event.ticket_id not in {t.id for t in found.tickets}:
         abort(422)  # not an observed ticket's event: refused, and nowhere to show it
     ticket = _watched(found, event.ticket_id)

@@ -20,6 +20,7 @@ class RegisterForm(FlaskForm):
     confirm = PasswordField(
         "Password again", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
     )
+    idempotency_key = HiddenField()
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from helpdesk.auth.passwords import PASSWORD_MIN as PASSWORD_MIN  # re-exported
 from helpdesk.auth.passwords import (
@@ -13,6 +14,7 @@ from helpdesk.auth.passwords import (
 )
 from helpdesk.domain import Role
 from helpdesk.extensions import db
+from helpdesk.idempotency import commit_or_first, first_made
 from helpdesk.models import User
 
 
@@ -43,23 +45,40 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def register_customer(name: str, email: str, password: str) -> User:
+EMAIL_TAKEN = "That email cannot be registered. If it is yours, sign in instead."
+
+
+def register_customer(
+    name: str, email: str, password: str, *, idempotency_key: str | None = None
+) -> User:
     """Create a self-registered customer account.
 
+    A replayed form (same key) gets the account the first post made, but only with the
+    same email and password: the key alone must never sign anyone in.
     :raise AccountError: when the password is too short or the email is taken.
     """
+    if (first := first_made(User, idempotency_key)) is not None:
+        return _same_registration(first, email, password)
     if problem := password_problem(password):
         raise AccountError(problem, "password")
     if find_user_by_email(email) is not None:
-        raise AccountError(
-            "That email cannot be registered. If it is yours, sign in instead.", "email"
-        )
-    user = User(name=name.strip(), email=normalise_email(email))
+        raise AccountError(EMAIL_TAKEN, "email")
+    user = User(name=name.strip(), email=normalise_email(email), idempotency_key=idempotency_key)
     user.password_hash = hash_password(password)
     user.set_roles({Role.CUSTOMER})
     db.session.add(user)
-    db.session.commit()
+    try:
+        if (first := commit_or_first(User, idempotency_key)) is not None:
+            return _same_registration(first, email, password)
+    except IntegrityError as exc:  # the same email registered a moment ago elsewhere
+        raise AccountError(EMAIL_TAKEN, "email") from exc
     return user
+
+
+def _same_registration(first: User, email: str, password: str) -> User:
+    if first.email == normalise_email(email) and verify_password(first.password_hash, password):
+        return first
+    raise AccountError(EMAIL_TAKEN, "email")
 
 
 def create_user(
@@ -70,8 +89,11 @@ def create_user(
     password: str | None = None,
     authority_limit_minor: int = 0,
     can_approve_exceptions: bool = False,
+    idempotency_key: str | None = None,
 ) -> User:
     """Create any account (staff or customer); used by the admin page and the CLI.
+
+    ``idempotency_key`` is stored on the account (the create form's key; unique).
 
     :raise AccountError: for a taken email, unknown role, short password or bad limit.
     """
@@ -89,6 +111,7 @@ def create_user(
         email=normalise_email(email),
         authority_limit_minor=authority_limit_minor,
         can_approve_exceptions=can_approve_exceptions,
+        idempotency_key=idempotency_key,
     )
     user.password_hash = hash_password(password) if password else None
     user.set_roles(set(roles))

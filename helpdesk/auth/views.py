@@ -24,6 +24,7 @@ from helpdesk.auth.reset import (
 from helpdesk.auth.services import AccountError, authenticate, register_customer
 from helpdesk.auth.sessions import sign_in, sign_out
 from helpdesk.auth.two_factor_views import begin_code_step
+from helpdesk.forms import new_idempotency_key
 from helpdesk.htmx import render
 
 
@@ -64,10 +65,15 @@ def register() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterForm()
+    if request.method == "GET":
+        form.idempotency_key.data = new_idempotency_key()
     if form.validate_on_submit():
         try:
             user = register_customer(
-                form.name.data or "", form.email.data or "", form.password.data or ""
+                form.name.data or "",
+                form.email.data or "",
+                form.password.data or "",
+                idempotency_key=form.idempotency_key.data or None,
             )
         except AccountError as exc:
             getattr(form, exc.field or "email").errors.append(exc.message)

@@ -22,6 +22,7 @@ from helpdesk.evidence.decisions import (
 )
 from helpdesk.extensions import db
 from helpdesk.frameworks import Framework, catalogue
+from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
 from helpdesk.locking import reread_locked
 from helpdesk.models import EvidenceCode, EvidenceRecord, KnowledgeRecord, User
 from helpdesk.models.types import utcnow
@@ -98,13 +99,22 @@ def record_knowledge(
     answers: str,
     outcome: str,
     feedback: str = "",
+    *,
+    idempotency_key: str | None = None,
 ) -> KnowledgeRecord:
     """Record questioning or a professional discussion, decided at once.
 
-    :raise AssessmentError: 403 not the learner's assessor; 422 (with the field) for a
-        method other than Q or PD, codes not knowledge items of the learner's framework,
-        empty questions or answers, an unknown outcome, or no feedback when not met.
+    A replayed post (the same ``idempotency_key``) returns the record the first one
+    made, before any check: no second evidence record and no second notice.
+
+    :raise AssessmentError: 403 not the learner's assessor; 409 a key another post used;
+        422 (with the field) for a method other than Q or PD, codes not knowledge items of
+        the learner's framework, empty questions or answers, an unknown outcome, or no
+        feedback when not met.
     """
+    idempotency_key = idempotency_key or None
+    if (earlier := first_made(KnowledgeRecord, idempotency_key)) is not None:
+        return _replayed(earlier, assessor, learner)
     profile = check_assessor(assessor, learner)
     framework = catalogue().frameworks[profile.framework]
     if method not in ASSESSOR_METHODS:
@@ -125,12 +135,34 @@ def record_knowledge(
         feedback=text,
         assessor_initials=initials(assessor),
         decided_at=utcnow(),
+        idempotency_key=idempotency_key,
     )
     db.session.add(record)
-    db.session.flush()
+    # The id goes into the evidence summary: a racing replay's key shows here.
+    if (earlier := flush_or_first(KnowledgeRecord, idempotency_key)) is not None:
+        return _replayed(earlier, assessor, learner)
     _write_evidence(record)
     _tell(record, assessor)
-    db.session.commit()
+    if (earlier := commit_or_first(KnowledgeRecord, idempotency_key)) is not None:
+        return _replayed(earlier, assessor, learner)
+    return record
+
+
+def _replayed(record: KnowledgeRecord, assessor: User, learner: User) -> KnowledgeRecord:
+    """The record an earlier post of this form made; a key another form's post used is
+    refused (it is not a replay of this one).
+
+    :raise AssessmentError: 409 when the key made something else.
+    """
+    ours = (
+        record.assessor_id == assessor.id
+        and record.learner_id == learner.id
+        and record.method in ASSESSOR_METHODS
+    )
+    if not ours:
+        raise AssessmentError(
+            "This form was already sent: reload the page and try again.", status=409
+        )
     return record
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -24,6 +25,7 @@ from helpdesk.evidence.decisions import (
 from helpdesk.evidence.redaction import evidence_ticket_ids
 from helpdesk.extensions import db
 from helpdesk.frameworks import Criterion, Framework, catalogue
+from helpdesk.idempotency import commit_or_first, first_made
 from helpdesk.locking import reread_locked
 from helpdesk.models import (
     EvidenceCode,
@@ -42,6 +44,21 @@ PLACE_MAX = 120
 TEXT_MAX = 4000
 PIN_MAX = 2000
 SUMMARY_MAX = 240
+
+T = TypeVar("T")
+
+
+def _replayed(found: T, ours: bool) -> T:
+    """What an earlier post of this same form made; a key another form's post used is
+    refused (it is not a replay of this one).
+
+    :raise AssessmentError: 409 when the key made something else.
+    """
+    if not ours:
+        raise AssessmentError(
+            "This form was already sent: reload the page and try again.", status=409
+        )
+    return found
 
 
 def coverable(framework: Framework) -> tuple[Criterion, ...]:
@@ -115,14 +132,21 @@ def record_observation(
     judgement: str,
     comments: str = "",
     cover: Iterable[str] = (),
+    idempotency_key: str | None = None,
 ) -> Observation:
     """Record what the assessor observed; it counts once both have confirmed it.
 
-    :raise AssessmentError: 403 not the learner's assessor; 422 (with the field) for a
-        future date, empty place or activity, tickets not among the learner's evidence
-        tickets, codes not in the learner's framework, an unknown judgement, or no
-        comments for a "not met" judgement.
+    A replayed post (the same ``idempotency_key``) returns the observation the first
+    one recorded, before any check.
+
+    :raise AssessmentError: 403 not the learner's assessor; 409 a key another post used;
+        422 (with the field) for a future date, empty place or activity, tickets not among
+        the learner's evidence tickets, codes not in the learner's framework, an unknown
+        judgement, or no comments for a "not met" judgement.
     """
+    idempotency_key = idempotency_key or None
+    if (earlier := first_made(Observation, idempotency_key)) is not None:
+        return _replayed(earlier, _observed_by(earlier, assessor, learner))
     profile = check_assessor(assessor, learner)
     framework = catalogue().frameworks[profile.framework]
     moment = _moment(observed_on)
@@ -146,20 +170,38 @@ def record_observation(
         judgement=judgement,
         comments=comments,
         tickets=chosen,
+        idempotency_key=idempotency_key,
     )
     db.session.add(observation)
-    db.session.commit()
+    if (earlier := commit_or_first(Observation, idempotency_key)) is not None:
+        return _replayed(earlier, _observed_by(earlier, assessor, learner))
     return observation
 
 
+def _observed_by(observation: Observation, assessor: User, learner: User) -> bool:
+    return observation.assessor_id == assessor.id and observation.learner_id == learner.id
+
+
 def pin(
-    observation: Observation, ticket_event: TicketEvent, comment: str, *, by: User | None = None
+    observation: Observation,
+    ticket_event: TicketEvent,
+    comment: str,
+    *,
+    by: User | None = None,
+    idempotency_key: str | None = None,
 ) -> ObservationPin:
     """Pin a comment to one event of an observed ticket, until the assessor confirms.
 
+    A replayed post (the same ``idempotency_key``) returns the pin the first one made,
+    even once the observation is confirmed.
+
     :raise AssessmentError: 403 when ``by`` is not the observing assessor, 409 once the
-        assessor has confirmed, 422 for an event of another ticket or an empty comment.
+        assessor has confirmed (or for a key another post used), 422 for an event of
+        another ticket or an empty comment.
     """
+    idempotency_key = idempotency_key or None
+    if (earlier := first_made(ObservationPin, idempotency_key)) is not None:
+        return _replayed(earlier, _pinned_here(earlier, observation, ticket_event, by))
     if by is not None and by.id != observation.assessor_id:
         raise AssessmentError("Only the observing assessor pins comments.", status=403)
     if observation.assessor_confirmed_at is not None:
@@ -167,10 +209,26 @@ def pin(
     if ticket_event.ticket_id not in {t.id for t in observation.tickets}:
         raise AssessmentError("Pin comments only to events of the observed tickets.", "event_id")
     comment = clean_text(comment, "comment", "The comment", PIN_MAX, required=True)
-    found = ObservationPin(observation=observation, ticket_event=ticket_event, comment=comment)
+    found = ObservationPin(
+        observation=observation,
+        ticket_event=ticket_event,
+        comment=comment,
+        idempotency_key=idempotency_key,
+    )
     db.session.add(found)
-    db.session.commit()
+    if (earlier := commit_or_first(ObservationPin, idempotency_key)) is not None:
+        return _replayed(earlier, _pinned_here(earlier, observation, ticket_event, by))
     return found
+
+
+def _pinned_here(
+    found: ObservationPin, observation: Observation, event: TicketEvent, by: User | None
+) -> bool:
+    return (
+        found.observation_id == observation.id
+        and found.ticket_event_id == event.id
+        and (by is None or by.id == observation.assessor_id)
+    )
 
 
 def _refuse(message: str, status: int) -> AssessmentError:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from helpdesk.evidence.redaction import evidence_ticket_ids
 from helpdesk.extensions import db
 from helpdesk.frameworks import Framework
+from helpdesk.idempotency import commit_or_first, first_made
 from helpdesk.models import LearnerProfile, ReflectiveAccount, Ticket, User
 from helpdesk.models.types import utcnow
 
@@ -71,14 +72,36 @@ def _text(value: str, field: str, label: str, limit: int) -> str:
     return value
 
 
+def _replayed(
+    account: ReflectiveAccount, author: User, profile: LearnerProfile
+) -> ReflectiveAccount:
+    """The account an earlier post of this form saved; a key from another portfolio's
+    form is refused (it is not a replay of this post)."""
+    if account.learner_id != profile.user_id or author.id != profile.user_id:
+        raise ReflectionError("This form was already sent: reload the page and write it again.")
+    return account
+
+
 def add_reflection(
-    author: User, profile: LearnerProfile, framework: Framework, data: ReflectionData
+    author: User,
+    profile: LearnerProfile,
+    framework: Framework,
+    data: ReflectionData,
+    *,
+    idempotency_key: str | None = None,
 ) -> ReflectiveAccount:
     """Save the learner's own account; a repeat of the same one is not saved twice.
+
+    With an ``idempotency_key`` (the form's), a replayed post returns the account the
+    first one saved, before any check; without one, the same account sent again within
+    ``REPEAT_WINDOW`` is taken for a double click.
 
     :raise ReflectionError: for another person's portfolio, empty or oversized parts,
         a ticket without evidence in this portfolio, or codes that are not PCs.
     """
+    idempotency_key = idempotency_key or None
+    if (earlier := first_made(ReflectiveAccount, idempotency_key)) is not None:
+        return _replayed(earlier, author, profile)
     if author.id != profile.user_id:
         raise ReflectionError("Only the learner can add reflective accounts to a portfolio.")
     title = _text(data.title, "title", "The title", TITLE_MAX)
@@ -90,6 +113,28 @@ def add_reflection(
     if unknown:
         raise ReflectionError("Choose performance criteria from the list.", "codes")
     codes = [c for c in known if c in data.codes]
+    if idempotency_key is None and (
+        earlier := _repeat(author, title, parts, data.ticket_id, codes)
+    ):
+        return earlier
+    account = ReflectiveAccount(
+        learner_id=author.id,
+        ticket_id=data.ticket_id,
+        title=title,
+        codes=codes,
+        idempotency_key=idempotency_key,
+        **parts,
+    )
+    db.session.add(account)
+    if (earlier := commit_or_first(ReflectiveAccount, idempotency_key)) is not None:
+        return _replayed(earlier, author, profile)
+    return account
+
+
+def _repeat(
+    author: User, title: str, parts: dict[str, str], ticket_id: int | None, codes: list[str]
+) -> ReflectiveAccount | None:
+    """The same account, sent moments ago by a form without a key (a double click)."""
     since = utcnow() - REPEAT_WINDOW
     for earlier in db.session.scalars(
         select(ReflectiveAccount).where(
@@ -99,11 +144,6 @@ def add_reflection(
         )
     ):
         same = all(getattr(earlier, k) == v for k, v in parts.items())
-        if same and earlier.ticket_id == data.ticket_id and list(earlier.codes) == codes:
+        if same and earlier.ticket_id == ticket_id and list(earlier.codes) == codes:
             return earlier
-    account = ReflectiveAccount(
-        learner_id=author.id, ticket_id=data.ticket_id, title=title, codes=codes, **parts
-    )
-    db.session.add(account)
-    db.session.commit()
-    return account
+    return None

@@ -44,3 +44,4 @@ class ProblemFromPostForm(FlaskForm):
         validators=[Optional(), Length(max=4000)],
         description="Starts with the post's words; add what you suspect is behind them.",
     )
+    idempotency_key = HiddenField()

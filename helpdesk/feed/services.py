@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.extensions import db
-from helpdesk.locking import reread_locked
+from helpdesk.idempotency import first_made
+from helpdesk.locking import commit_checked, reread_locked
 from helpdesk.models import FeedPost, FeedReaction, ProblemRecord, Ticket, User
 from helpdesk.problems.services import create_problem
 from helpdesk.tickets import proactive
-from helpdesk.tickets.workflow import StaleTicketError, WorkflowError, record_event
+from helpdesk.tickets.workflow import WorkflowError, record_event
 
 TAGS = {
     "delivery": "Delivery",
@@ -94,12 +94,7 @@ def prefilled_quote(ticket: Ticket) -> str:
     return redact(customer_words(ticket), ticket.customer, ticket.order_ref)[:QUOTE_MAX]
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise StaleTicketError() from exc
+_commit = commit_checked
 
 
 def _post_by_key(idempotency_key: str | None) -> FeedPost | None:
@@ -324,14 +319,43 @@ def _links_in_same_commit(post: FeedPost) -> Iterator[None]:
         event.remove(session, "before_commit", before_commit)
 
 
+def _opened_by(post: FeedPost, idempotency_key: str | None) -> ProblemRecord | None:
+    """The record an earlier post of this form opened from the post, if one did; a key
+    sent with another form is refused (it is not a replay of this post)."""
+    if (first := first_made(ProblemRecord, idempotency_key)) is None:
+        return None
+    if first.id != post.problem_id:
+        raise FeedError("This form was already sent: reload the page and try again.")
+    return first
+
+
 def turn_into_problem(
-    post: FeedPost, actor: User, *, title: str, category_id: int | None, root_cause: str
+    post: FeedPost,
+    actor: User,
+    *,
+    title: str,
+    category_id: int | None,
+    root_cause: str,
+    idempotency_key: str | None = None,
 ) -> ProblemRecord:
-    """Open a problem record with the post's text as the root-cause note, once."""
+    """Open a problem record with the post's text as the root-cause note, once.
+
+    A replayed idempotency key returns the record the first post opened, where another
+    post would be refused because the post was already turned.
+    """
+    if (first := _opened_by(post, idempotency_key)) is not None:
+        return first
     post = reread_locked(post)
+    # A racing replay may have opened it while this one waited for the lock.
+    if post.problem_id is not None and (first := _opened_by(post, idempotency_key)):
+        return first
     _refuse_if_recorded(post)
     with _links_in_same_commit(post):
         problem = create_problem(
-            actor, title=title, category_id=category_id, root_cause=root_cause or _post_text(post)
+            actor,
+            title=title,
+            category_id=category_id,
+            root_cause=root_cause or _post_text(post),
+            idempotency_key=idempotency_key,
         )
     return problem

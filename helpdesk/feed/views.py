@@ -174,20 +174,18 @@ def turn_into_report(post_id: int) -> Result:
 @bp.route("/feed/<int:post_id>/problem", methods=["GET", "POST"])
 @require(is_staff)
 def turn_into_problem(post_id: int) -> Result:
-    """Turn a post into a problem record (once)."""
+    """Turn a post into a problem record (once; a replayed post answers like the first)."""
     post = _post_or_404(post_id)
     if request.method == "GET":
-        form = ProblemFromPostForm(formdata=None, **services.problem_prefill(post))
+        form = ProblemFromPostForm(
+            formdata=None, idempotency_key=new_idempotency_key(), **services.problem_prefill(post)
+        )
     else:
         form = ProblemFromPostForm()
     form.category_id.choices = category_choices(blank="No category")
-    if post.problem_id is not None:
-        refusal = f"This post was already turned into the problem record P-{post.problem_id:05d}."
-        status = 409 if request.method == "POST" else 200
-        return _turn_page("feed/problem.html", form, post, status, refusal=refusal, turned=True)
-    if request.method == "GET":
-        return _turn_page("feed/problem.html", form, post, 200)
-    if form.validate():
+    # A post goes to the service even when the post was turned already: a replay of the
+    # post that turned it gets the first answer there, anything else is refused.
+    if request.method == "POST" and form.validate():
         try:
             problem = services.turn_into_problem(
                 post,
@@ -195,10 +193,14 @@ def turn_into_problem(post_id: int) -> Result:
                 title=form.title.data or "",
                 category_id=_number(form.category_id.data),
                 root_cause=form.root_cause.data or "",
+                idempotency_key=form.idempotency_key.data or None,
             )
         except services.FeedError as exc:
             db.session.rollback()
-            return _turn_page("feed/problem.html", form, post, 409, refusal=exc.message)
+            turned = post.problem_id is not None
+            return _turn_page(
+                "feed/problem.html", form, post, 409, refusal=exc.message, turned=turned
+            )
         except WorkflowError as exc:
             _refuse(form, exc, "title")
         else:
@@ -206,6 +208,14 @@ def turn_into_problem(post_id: int) -> Result:
             return redirect(
                 problem_url(problem.id) or url_for("feed.index", _anchor=f"post-{post.id}")
             )
+    if post.problem_id is not None:
+        refusal = f"This post was already turned into the problem record P-{post.problem_id:05d}."
+        status = 409 if request.method == "POST" else 200
+        return _turn_page("feed/problem.html", form, post, status, refusal=refusal, turned=True)
+    if request.method == "GET":
+        return _turn_page("feed/problem.html", form, post, 200)
+    if not form.idempotency_key.data:  # a refused post keeps the key it was sent with
+        form.idempotency_key.data = new_idempotency_key()
     return _turn_page("feed/problem.html", form, post, 422)
 
 

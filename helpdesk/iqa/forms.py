@@ -37,6 +37,7 @@ class SampleForm(FlaskForm):
         ],
         description=f"Drawn at random from the matching decisions (at most {SIZE_MAX}).",
     )
+    idempotency_key = HiddenField()
 
     def offer(self, learners: Sequence[User], pcs: dict[str, str]) -> None:
         self.learners.choices = {str(u.id): u.name for u in learners}

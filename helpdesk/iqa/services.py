@@ -23,6 +23,7 @@ from helpdesk.domain import Role
 from helpdesk.evidence.redaction import RedactionContext, portfolio_context
 from helpdesk.extensions import db
 from helpdesk.frameworks import METHODS, catalogue
+from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
 from helpdesk.models import (
     EvidenceCode,
     EvidenceRecord,
@@ -236,12 +237,32 @@ def _repeat(iqa: User, request: SampleRequest) -> IqaSample | None:
     return None
 
 
-def draw_sample(iqa: User, request: SampleRequest) -> IqaSample:
+def _replayed(sample: IqaSample, iqa: User, request: SampleRequest) -> IqaSample:
+    """The sample an earlier post of this form drew; a key another form's post used is
+    refused (it is not a replay of this one).
+
+    :raise SampleError: 409 when the key drew another sample.
+    """
+    if sample.iqa_id != iqa.id or sample.assessor_id != request.assessor_id:
+        raise SampleError("This form was already sent: reload the page and try again.", status=409)
+    return sample
+
+
+def draw_sample(
+    iqa: User, request: SampleRequest, *, idempotency_key: str | None = None
+) -> IqaSample:
     """Draw and keep a sample of the assessor's decisions (a double-click draws one).
 
-    :raise SampleError: 403 for the IQA's own decisions; 422 an unknown assessor, a size
-        out of range, or no decision matching the choices.
+    A replayed post (the same ``idempotency_key``) returns the sample the first one
+    drew, before any check; without a key, the same request again within
+    ``REPEAT_WINDOW`` is taken for a double click.
+
+    :raise SampleError: 403 for the IQA's own decisions; 409 a key another post used;
+        422 an unknown assessor, a size out of range, or no decision matching the choices.
     """
+    idempotency_key = idempotency_key or None
+    if (earlier := first_made(IqaSample, idempotency_key)) is not None:
+        return _replayed(earlier, iqa, request)
     if request.assessor_id == iqa.id:
         raise SampleError("You cannot sample your own decisions.", "assessor_id", 403)
     assessor = db.session.get(User, request.assessor_id)
@@ -249,7 +270,7 @@ def draw_sample(iqa: User, request: SampleRequest) -> IqaSample:
         raise SampleError("Choose an assessor from the list.", "assessor_id")
     if not 1 <= request.size <= SIZE_MAX:
         raise SampleError(f"Choose between 1 and {SIZE_MAX} decisions.", "size")
-    if (earlier := _repeat(iqa, request)) is not None:
+    if idempotency_key is None and (earlier := _repeat(iqa, request)) is not None:
         return earlier
     found = pool(request)
     if not found:
@@ -261,9 +282,16 @@ def draw_sample(iqa: User, request: SampleRequest) -> IqaSample:
         "learner_names": [names.get(i, f"Learner {i}") for i in sorted(request.learner_ids)],
         "pool": len(found),
     }
-    sample = IqaSample(iqa_id=iqa.id, assessor_id=assessor.id, criteria=criteria)
+    sample = IqaSample(
+        iqa_id=iqa.id,
+        assessor_id=assessor.id,
+        criteria=criteria,
+        idempotency_key=idempotency_key,
+    )
     db.session.add(sample)
-    db.session.flush()  # the id seeds the draw
+    # The id seeds the draw: a racing replay's key shows here.
+    if (earlier := flush_or_first(IqaSample, idempotency_key)) is not None:
+        return _replayed(earlier, iqa, request)
     chosen = set(pick([r.id for r in found], sample.id, request.size))
     contexts: dict[int, RedactionContext] = {}
     for record in (r for r in found if r.id in chosen):
@@ -273,7 +301,8 @@ def draw_sample(iqa: User, request: SampleRequest) -> IqaSample:
         sample.items.append(
             IqaSampleItem(evidence_id=record.id, snapshot=snapshot(record, context))
         )
-    db.session.commit()
+    if (earlier := commit_or_first(IqaSample, idempotency_key)) is not None:
+        return _replayed(earlier, iqa, request)
     return sample
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from helpdesk.extensions import db
+from helpdesk.forms import new_idempotency_key
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.iqa import bp
 from helpdesk.iqa.display import item_views, samples_page
@@ -81,7 +82,8 @@ def _sample_form(assessor: User | None, form: SampleForm, status: int = 200) -> 
 def new_sample() -> Result:
     """Choose an assessor, learners, PCs and methods, and draw a sample of decisions."""
     if request.method == "GET":
-        return _sample_form(_assessor(request.args.get("assessor")), SampleForm(formdata=None))
+        form = SampleForm(formdata=None, idempotency_key=new_idempotency_key())
+        return _sample_form(_assessor(request.args.get("assessor")), form)
     form = SampleForm()
     assessor = _assessor(form.assessor_id.data)
     if assessor is None:
@@ -90,7 +92,11 @@ def new_sample() -> Result:
     if not form.validate():
         return _sample_form(assessor, form, 422)
     try:
-        sample = draw_sample(current_user, form.request(assessor.id))
+        sample = draw_sample(
+            current_user,
+            form.request(assessor.id),
+            idempotency_key=form.idempotency_key.data or None,
+        )
     except SampleError as exc:
         db.session.rollback()
         if exc.status == 403:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from helpdesk.evidence.reflections import PART_MAX, TITLE_MAX
@@ -43,6 +43,7 @@ class ReflectionForm(FlaskForm):
     )
     ticket_id = ChoiceField("Ticket it is about (optional)", choices={"": "None"})
     codes = MultiCheckboxField("Performance criteria it shows", choices={})
+    idempotency_key = HiddenField()
 
     def offer(
         self, framework: Framework, tickets: list[Ticket], redact: Callable[[str], str]

@@ -27,6 +27,7 @@ from helpdesk.evidence.reflections import (
     reflections_for,
 )
 from helpdesk.extensions import db
+from helpdesk.forms import new_idempotency_key
 from helpdesk.frameworks import METHODS, Framework, catalogue
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import LearnerProfile, Ticket, User
@@ -130,6 +131,10 @@ def _reflection_data(form: ReflectionForm) -> ReflectionData:
     )
 
 
+def _blank_reflection() -> ReflectionForm:
+    return ReflectionForm(formdata=None, idempotency_key=new_idempotency_key())
+
+
 @bp.route("/<int:learner_id>/reflections", methods=["GET", "POST"])
 @require(signed_in)
 def reflections(learner_id: int) -> Result:
@@ -139,14 +144,20 @@ def reflections(learner_id: int) -> Result:
     if posted and not can_write_reflection(current_user, profile):
         abort(403)
     page = _page(profile, "reflections")
-    form = ReflectionForm() if posted else ReflectionForm(formdata=None)
+    form = ReflectionForm() if posted else _blank_reflection()
     form.offer(page["framework"], evidence_tickets(learner_id), page["redact"])
     status, saved = 200, False
     if posted:
         status = 422
         if form.validate():
             try:
-                add_reflection(current_user, profile, page["framework"], _reflection_data(form))
+                add_reflection(
+                    current_user,
+                    profile,
+                    page["framework"],
+                    _reflection_data(form),
+                    idempotency_key=form.idempotency_key.data or None,
+                )
             except ReflectionError as exc:
                 target = getattr(form, exc.field or "title", form.title)
                 target.errors = [*target.errors, exc.message]
@@ -155,7 +166,7 @@ def reflections(learner_id: int) -> Result:
                     flash("Your reflective account is saved.", "success")
                     return redirect(url_for("portfolio.reflections", learner_id=learner_id))
                 status, saved = 200, True
-                form = ReflectionForm(formdata=None)
+                form = _blank_reflection()  # a fresh key: the next account is a new one
                 form.offer(page["framework"], evidence_tickets(learner_id), page["redact"])
     body = render(
         "portfolio/reflections.html",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from helpdesk.forms import ChoiceField
@@ -23,6 +23,7 @@ class ProblemForm(FlaskForm):
         validators=[Length(max=4000)],
         description="What you think causes it, if you know yet.",
     )
+    idempotency_key = HiddenField()
 
 
 class RootCauseForm(VersionedForm):
@@ -51,6 +52,7 @@ class SolutionForm(VersionedForm):
     cons_customer = _side("Disadvantages for customers")
     pros_org = _side("Advantages for the organisation")
     cons_org = _side("Disadvantages for the organisation")
+    idempotency_key = HiddenField()
 
 
 class ConfirmForm(VersionedForm):
@@ -77,6 +79,7 @@ class ActionForm(VersionedForm):
         validators=[DataRequired("Say what was done."), Length(max=2000)],
         description="Who did what, for example “Asked the courier to re-pack fragile items”.",
     )
+    idempotency_key = HiddenField()
 
 
 class LiveForm(VersionedForm):

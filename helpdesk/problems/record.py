@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from helpdesk.evidence.badges import problem_event_badges
 from helpdesk.extensions import db
 from helpdesk.formatting import when
+from helpdesk.forms import new_idempotency_key
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import ProblemRecord
 from helpdesk.models.types import utcnow
@@ -144,12 +145,18 @@ SPECS: dict[str, Spec] = {
 def build_forms(
     problem: ProblemRecord, posted: dict[str, FlaskForm] | None = None
 ) -> dict[str, Any]:
-    """Every form of the record, fresh except the one just posted (kept as typed)."""
+    """Every form of the record, fresh except the one just posted (kept as typed).
+
+    A fresh create form gets a new idempotency key, so the next post is not taken for a
+    replay of the last; the one just posted keeps its key (a refusal made nothing).
+    """
     posted = posted or {}
     forms: dict[str, Any] = {}
     for name, spec in SPECS.items():
         form: Any = posted.get(name) or spec.cls(formdata=None, **spec.initial(problem))
         form.version.data = problem.version
+        if hasattr(form, "idempotency_key") and not form.idempotency_key.data:
+            form.idempotency_key.data = new_idempotency_key()
         forms[name] = form
     return forms
 
@@ -194,15 +201,23 @@ def act(
     name: str,
     form: VersionedForm,
     action: Callable[[ProblemRecord, Any], object],
+    *,
+    keyed: bool = False,
 ) -> Result:
-    """Run one record action: validate, check the version, call the service, answer."""
+    """Run one record action: validate, check the version, call the service, answer.
+
+    A ``keyed`` action creates a row under the form's idempotency key: its service looks
+    the key up and then checks the version itself, so a replayed post answers like the
+    first success instead of being refused as stale.
+    """
     problem = get_problem_or_404(problem_id)
     if not form.validate():
         if form.version.errors:  # not a version we sent: say so, with the latest
             return render_record(problem, {name: form}, 409, conflict=STALE)
         return render_record(problem, {name: form}, 422)
     try:
-        services.check_version(problem, form.version.data)
+        if not keyed:
+            services.check_version(problem, form.version.data)
         action(problem, form)
     except StaleTicketError:
         db.session.rollback()

@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.audit import audit
 from helpdesk.evidence.capture import capture_problem_event
 from helpdesk.extensions import db
 from helpdesk.formatting import money
+from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
+from helpdesk.locking import commit_checked
 from helpdesk.models import (
     CandidateSolution,
     Category,
@@ -37,6 +38,9 @@ from helpdesk.settings import get_int
 from helpdesk.tickets import authority
 from helpdesk.tickets.workflow import StaleTicketError, WorkflowError, record_event
 
+T = TypeVar("T")
+M = TypeVar("M", CandidateSolution, ProblemEvent)
+
 
 class ProblemError(WorkflowError):
     """A refused move on a problem record; the message says why and what to do."""
@@ -52,21 +56,49 @@ def _text(value: str, field: str, label: str, max_len: int) -> str:
 
 
 def _event(
-    problem: ProblemRecord, actor: User | None, kind: str, body: str = "", **data: Any
+    problem: ProblemRecord,
+    actor: User | None,
+    kind: str,
+    body: str = "",
+    *,
+    idempotency_key: str | None = None,
+    **data: Any,
 ) -> ProblemEvent:
-    event = ProblemEvent(problem=problem, actor=actor, kind=kind, body=body, data=data)
+    event = ProblemEvent(
+        problem=problem,
+        actor=actor,
+        kind=kind,
+        body=body,
+        data=data,
+        idempotency_key=idempotency_key,
+    )
     db.session.add(event)
     problem.updated_at = utcnow()
     capture_problem_event(event)
     return event
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise StaleTicketError() from exc
+_commit = commit_checked
+
+
+def _replayed(row: T, same_form: bool) -> T:
+    """The row an earlier post of this form made; a key sent with another form (another
+    record's, or another person's) is refused: it is not a replay of this post."""
+    if not same_form:
+        raise ProblemError("This form was already sent: reload the page and try again.")
+    return row
+
+
+def _replay_or_check(
+    model: type[M], key: str | None, problem: ProblemRecord, expected_version: int | None
+) -> M | None:
+    """A replay's first row; else None once the record is unchanged since read and open."""
+    if (first := first_made(model, key)) is not None:
+        return _replayed(first, first.problem_id == problem.id)
+    check_version(problem, expected_version)
+    if not problem.is_open:
+        raise ProblemError("This problem record is closed.")
+    return None
 
 
 def authorities_for(category: Category | None) -> list[User]:
@@ -131,10 +163,16 @@ def create_problem(
     category_id: int | None,
     root_cause: str = "",
     tickets: Sequence[Ticket] = (),
+    idempotency_key: str | None = None,
 ) -> ProblemRecord:
-    """Open a problem record for repeats (linking any tickets) and alert the authority."""
+    """Open a problem record for repeats (linking any tickets) and alert the authority.
+
+    A replayed idempotency key returns the record the first post opened, and does nothing.
+    """
     if not actor.is_staff:
         raise ProblemError("Only staff can open problem records.")
+    if (first := first_made(ProblemRecord, idempotency_key)) is not None:
+        return _replayed(first, first.created_by_id == actor.id)
     title = _text(title, "title", "The title", 200)
     category = db.session.get(Category, category_id) if category_id else None
     if category_id and category is None:
@@ -146,14 +184,17 @@ def create_problem(
         category=category,
         created_by=actor,
         root_cause=(root_cause or "").strip(),
+        idempotency_key=idempotency_key,
     )
     db.session.add(problem)
-    db.session.flush()
+    if (first := flush_or_first(ProblemRecord, idempotency_key)) is not None:
+        return _replayed(first, first.created_by_id == actor.id)
     _event(problem, actor, "created", title)
     _link(problem, actor, tickets)
     db.session.flush()
     _alert(problem, actor, "a new problem record was opened")
-    _commit()
+    if (first := commit_or_first(ProblemRecord, idempotency_key)) is not None:
+        return _replayed(first, first.created_by_id == actor.id)
     return problem
 
 
@@ -197,10 +238,21 @@ class SolutionData:
     cons_org: str
 
 
-def add_solution(problem: ProblemRecord, actor: User, data: SolutionData) -> CandidateSolution:
-    """A candidate solution, with its advantages and disadvantages for both sides."""
-    if not problem.is_open:
-        raise ProblemError("This problem record is closed.")
+def add_solution(
+    problem: ProblemRecord,
+    actor: User,
+    data: SolutionData,
+    *,
+    expected_version: int | None = None,
+    idempotency_key: str | None = None,
+) -> CandidateSolution:
+    """A candidate solution, with its advantages and disadvantages for both sides.
+
+    A replayed idempotency key returns the solution the first post added, before the
+    version and state checks that would now refuse it.
+    """
+    if first := _replay_or_check(CandidateSolution, idempotency_key, problem, expected_version):
+        return first
     if problem.status not in ("open", "solution_chosen"):
         raise ProblemError("The solution is already approved; close or monitor it instead.")
     description = _text(data.description, "description", "The solution", 2000)
@@ -226,12 +278,15 @@ def add_solution(problem: ProblemRecord, actor: User, data: SolutionData) -> Can
         created_by_id=actor.id,
         description=description,
         cost_minor=data.cost_minor,
+        idempotency_key=idempotency_key,
         **clean,
     )
     db.session.add(solution)
-    db.session.flush()
+    if (first := flush_or_first(CandidateSolution, idempotency_key)) is not None:
+        return _replayed(first, first.problem_id == problem.id)
     _event(problem, actor, "solution_added", description, solution_id=solution.id)
-    _commit()
+    if (first := commit_or_first(CandidateSolution, idempotency_key)) is not None:
+        return _replayed(first, first.problem_id == problem.id)
     return solution
 
 
@@ -332,12 +387,26 @@ def decide_approval(approval: ProblemApproval, actor: User, *, approve: bool, re
     _commit()
 
 
-def record_action(problem: ProblemRecord, actor: User, text: str) -> ProblemEvent:
-    """Note an action taken on the problem (who did what)."""
-    if not problem.is_open:
-        raise ProblemError("This problem record is closed.")
-    event = _event(problem, actor, "action", _text(text, "text", "The action", 2000))
-    _commit()
+def record_action(
+    problem: ProblemRecord,
+    actor: User,
+    text: str,
+    *,
+    expected_version: int | None = None,
+    idempotency_key: str | None = None,
+) -> ProblemEvent:
+    """Note an action taken on the problem (who did what).
+
+    A replayed idempotency key returns the event the first post recorded, before the
+    version and state checks that would now refuse it.
+    """
+    if first := _replay_or_check(ProblemEvent, idempotency_key, problem, expected_version):
+        return first
+    text = _text(text, "text", "The action", 2000)
+    with db.session.no_autoflush:  # a racing replay's key shows at the commit, not midway
+        event = _event(problem, actor, "action", text, idempotency_key=idempotency_key)
+    if (first := commit_or_first(ProblemEvent, idempotency_key)) is not None:
+        return _replayed(first, first.problem_id == problem.id)
     return event
 
 

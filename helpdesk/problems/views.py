@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from helpdesk.approvals import views as inbox_views
 from helpdesk.extensions import db
-from helpdesk.forms import category_choices
+from helpdesk.forms import category_choices, new_idempotency_key
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import CandidateSolution, ProblemApproval, ProblemRecord
 from helpdesk.permissions import is_staff, require
@@ -80,6 +80,7 @@ def new_problem() -> Result:
                 title=form.title.data or "",
                 category_id=int(form.category_id.data) if form.category_id.data else None,
                 root_cause=form.root_cause.data or "",
+                idempotency_key=form.idempotency_key.data or None,
             )
         except WorkflowError as exc:
             db.session.rollback()
@@ -92,6 +93,8 @@ def new_problem() -> Result:
                 return Response(status=204, headers={"HX-Redirect": url})
             return redirect(url)
     status = 422 if request.method == "POST" else 200
+    if not form.idempotency_key.data:  # a refused post keeps the key it was sent with
+        form.idempotency_key.data = new_idempotency_key()
     return render("problems/new.html", "new_problem", form=form), status
 
 
@@ -129,9 +132,15 @@ def add_solution(problem_id: int) -> Result:
             pros_org=f.pros_org.data or "",
             cons_org=f.cons_org.data or "",
         )
-        services.add_solution(problem, current_user, data)
+        services.add_solution(
+            problem,
+            current_user,
+            data,
+            expected_version=f.version.data,
+            idempotency_key=f.idempotency_key.data or None,
+        )
 
-    return act(problem_id, "solution", SolutionForm(), run)
+    return act(problem_id, "solution", SolutionForm(), run, keyed=True)
 
 
 def _solution_of(problem: ProblemRecord, solution_id: int) -> CandidateSolution:
@@ -230,7 +239,14 @@ def record_action(problem_id: int) -> Result:
         problem_id,
         "action",
         ActionForm(),
-        lambda p, f: services.record_action(p, current_user, f.text.data),
+        lambda p, f: services.record_action(
+            p,
+            current_user,
+            f.text.data or "",
+            expected_version=f.version.data,
+            idempotency_key=f.idempotency_key.data or None,
+        ),
+        keyed=True,
     )
 
 

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from helpdesk.extensions import db
+from helpdesk.idempotency import commit_or_first, first_made
 from helpdesk.models import Deflection, Route, User
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -49,11 +50,41 @@ def suggest_routes(text: str, limit: int = 5) -> list[Route]:
     return [r for _, r in scored[:limit]]
 
 
-def record_deflection(route: Route, user: User | None, query_text: str) -> Deflection:
-    """Count a customer helped by a route without a ticket."""
+def active_route(route_id: int) -> Route | None:
+    route = db.session.get(Route, route_id)
+    return route if route is not None and route.active else None
+
+
+def record_deflection(
+    route: Route, user: User | None, query_text: str, idempotency_key: str | None = None
+) -> Deflection:
+    """Count a customer helped by a route without a ticket; a replayed button's key
+    returns the count the first press made."""
+    if (first := first_made(Deflection, idempotency_key)) is not None:
+        return first
     # Deflection has no ``user`` relationship, only the column.
     user_id = user.id if user is not None else None
-    deflection = Deflection(route=route, user_id=user_id, query_text=query_text[:MAX_QUERY])
+    deflection = Deflection(
+        route=route,
+        user_id=user_id,
+        query_text=query_text[:MAX_QUERY],
+        idempotency_key=idempotency_key,
+    )
     db.session.add(deflection)
-    db.session.commit()
-    return deflection
+    return commit_or_first(Deflection, idempotency_key) or deflection
+
+
+def record_solved(
+    route_id: int, user: User | None, query_text: str, idempotency_key: str | None = None
+) -> Deflection | None:
+    """ "This solved my problem" for a route: None when no active route has that id.
+
+    A replay returns the first press's count before the route is looked at, so it answers
+    the same even if the route was retired in between.
+    """
+    if (first := first_made(Deflection, idempotency_key)) is not None:
+        return first
+    route = active_route(route_id)
+    if route is None:
+        return None
+    return record_deflection(route, user, query_text, idempotency_key)

@@ -10,12 +10,12 @@ from helpdesk.extensions import db
 from helpdesk.htmx import render
 from helpdesk.models import Route
 from helpdesk.selfservice import bp
-from helpdesk.selfservice.matching import record_deflection, suggest_routes
+from helpdesk.selfservice.matching import active_route, record_solved, suggest_routes
 
 
 def _active_route_or_404(route_id: int) -> Route:
-    route = db.session.get(Route, route_id)
-    if route is None or not route.active:
+    route = active_route(route_id)
+    if route is None:
         abort(404)
     return route
 
@@ -52,8 +52,17 @@ def route_detail(route_id: int) -> str:
 
 @bp.route("/routes/<int:route_id>/solved", methods=["POST"])
 def solved(route_id: int) -> str | Response:
-    """Record that a route solved the customer's problem, with no ticket needed."""
-    route = _active_route_or_404(route_id)
+    """Record that a route solved the customer's problem, with no ticket needed.
+
+    A replayed press (same key) answers like the first and counts nothing more.
+    """
     user = current_user if current_user.is_authenticated else None
-    record_deflection(route, user, request.form.get("query", ""))
-    return render("selfservice/thanks.html", route=route)
+    deflection = record_solved(
+        route_id,
+        user,
+        request.form.get("query", ""),
+        idempotency_key=request.form.get("idempotency_key") or None,
+    )
+    if deflection is None:
+        abort(404)
+    return render("selfservice/thanks.html", route=deflection.route)

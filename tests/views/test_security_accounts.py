@@ -65,6 +65,30 @@ def test_long_passwords_are_welcome_up_to_1024_characters(client):
     assert register(client, "y" * 1025, email="other@example.com").status_code == 422
 
 
+def test_a_replayed_registration_gets_the_first_account_only_with_its_password(app):
+    first, replay, stranger = second_client(app), second_client(app), second_client(app)
+    page = first.get("/register").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" type="hidden" value="(\w+)"', page)
+    assert key, page
+    data = {
+        "name": "Robin",
+        "email": "robin@example.com",
+        "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD,
+        "idempotency_key": key.group(1),
+    }
+    answers = [first.post("/register", data=data), replay.post("/register", data=data)]
+    assert [(r.status_code, r.headers["Location"]) for r in answers] == [(302, "/my/raise")] * 2
+    assert count(User) == 1
+    assert replay.get("/my/tickets").status_code == 200  # the double click is signed in
+    # The key alone is no way in: another password with it is the "taken" refusal.
+    other = data | {"password": "another-long-passphrase", "confirm": "another-long-passphrase"}
+    refused = stranger.post("/register", data=other)
+    assert refused.status_code == 422 and "cannot be registered" in text(refused)
+    assert stranger.get("/my/tickets").status_code == 302
+    assert count(User) == 1
+
+
 # --- rate limits -----------------------------------------------------------------------
 
 
