@@ -47,6 +47,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     AUTH_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
     AUTH_LIMIT_PER_CLIENT = "30 per minute; 200 per hour"
+    # PDF and CSV portfolio exports and customers' data downloads, together, per person.
+    DOWNLOAD_LIMIT_PER_USER = os.environ.get(
+        "DOWNLOAD_LIMIT_PER_USER", "20 per minute; 200 per hour"
+    )
     # Password-reset links expire after this and die once the password changes.
     RESET_LINK_MINUTES = int(os.environ.get("RESET_LINK_MINUTES", "60"))
     # Staff sessions end after this long idle, and this long after sign-in whatever.

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired
 
 from helpdesk import data_rights
 from helpdesk.auth.sessions import sign_out
+from helpdesk.download_limits import download_limit
 from helpdesk.htmx import render
 from helpdesk.permissions import is_customer, require
 from helpdesk.portal import bp
@@ -36,6 +37,7 @@ def my_data() -> str:
 
 
 @bp.route("/data/download", methods=["POST"])
+@download_limit
 @require(is_customer)
 def download_data() -> Response:
     """Send a zip of everything held about the signed-in customer."""

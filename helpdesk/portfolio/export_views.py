@@ -14,6 +14,7 @@ from flask import Response, current_app, redirect, render_template, request, url
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from helpdesk.download_limits import download_limit
 from helpdesk.evidence.export import build_export, render_csv, render_pdf
 from helpdesk.evidence.export_files import keep, take
 from helpdesk.htmx import wants_fragment
@@ -38,6 +39,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 
 
 @bp.route("/<int:learner_id>/export.pdf")
+@download_limit
 @require(signed_in)
 def export_pdf(learner_id: int) -> Response:
     """Send the portfolio as a PDF for an external verifier."""
@@ -49,6 +51,7 @@ def export_pdf(learner_id: int) -> Response:
 
 
 @bp.route("/<int:learner_id>/export.csv")
+@download_limit
 @require(signed_in)
 def export_csv(learner_id: int) -> Response:
     """Send the portfolio as one CSV table for an external verifier."""
@@ -58,6 +61,7 @@ def export_csv(learner_id: int) -> Response:
 
 
 @bp.route("/<int:learner_id>/export/prepare", methods=["POST"])
+@download_limit
 @require(signed_in)
 def export_prepare(learner_id: int) -> tuple[str, int] | BaseResponse:
     """Make the PDF now, then offer its download (the page shows progress meanwhile)."""
