@@ -13,8 +13,8 @@ from helpdesk.models import (
     Ticket,
     User,
 )
-from helpdesk.problems import services
-from helpdesk.problems.services import SolutionData
+from helpdesk.problems import monitoring, services, solutions
+from helpdesk.problems.solutions import SolutionData
 from tests import factories
 from tests.helpers import assert_fragment, text
 
@@ -46,7 +46,7 @@ def open_problem(actor: User, *, tickets: list[Ticket] | None = None, **kw: Any)
 
 
 def add_solution(problem: ProblemRecord, actor: User, **changes: Any) -> CandidateSolution:
-    return services.add_solution(problem, actor, solution_data(**changes))
+    return solutions.add_solution(problem, actor, solution_data(**changes))
 
 
 def with_two_solutions(problem: ProblemRecord, actor: User, cost_minor: int = 20_000) -> None:
@@ -57,24 +57,24 @@ def with_two_solutions(problem: ProblemRecord, actor: User, cost_minor: int = 20
 def chosen(problem: ProblemRecord, actor: User, cost_minor: int = 20_000) -> CandidateSolution:
     with_two_solutions(problem, actor, cost_minor)
     solution = problem.solutions[0]
-    services.choose_solution(problem, actor, solution)
+    solutions.choose_solution(problem, actor, solution)
     return solution
 
 
 def requested(problem: ProblemRecord, actor: User, cost_minor: int = 20_000) -> ProblemApproval:
     chosen(problem, actor, cost_minor)
-    return services.request_approval(problem, actor)
+    return solutions.request_approval(problem, actor)
 
 
 def approved(problem: ProblemRecord, requester: User, approver: User) -> ProblemApproval:
     approval = requested(problem, requester)
-    services.decide_approval(approval, approver, approve=True, reason="Worth it")
+    solutions.decide_approval(approval, approver, approve=True, reason="Worth it")
     return approval
 
 
 def live(problem: ProblemRecord, requester: User, approver: User) -> None:
     approved(problem, requester, approver)
-    services.put_live(problem, requester, "Fragile items now double-boxed")
+    monitoring.put_live(problem, requester, "Fragile items now double-boxed")
 
 
 # --- for the view tests ----------------------------------------------------------------

@@ -12,7 +12,7 @@ from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import Approval, Confirmation
 from helpdesk.permissions import is_staff, require
 from helpdesk.problems.forms import DecisionForm as ProblemDecisionForm
-from helpdesk.problems.services import approvals_for as problem_approvals_for
+from helpdesk.problems.solutions import approvals_for as problem_approvals_for
 from helpdesk.tickets import authority
 from helpdesk.tickets.options import decide_approval, decide_confirmation
 from helpdesk.tickets.workflow import WorkflowError

@@ -24,7 +24,7 @@ from helpdesk.forms import new_idempotency_key
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import ProblemRecord
 from helpdesk.models.types import utcnow
-from helpdesk.problems import services
+from helpdesk.problems import monitoring, services, solutions
 from helpdesk.problems.forms import (
     ActionForm,
     CloseForm,
@@ -163,18 +163,18 @@ def build_forms(
 
 def context(problem: ProblemRecord, posted: dict[str, FlaskForm] | None = None) -> dict[str, Any]:
     now = utcnow()
-    approval = services.latest_approval(problem)
+    approval = solutions.latest_approval(problem)
     links = sorted(problem.links, key=lambda link: link.ticket.created_at, reverse=True)
     return {
         "problem": problem,
         "links": links,
-        "chart": chart(services.weekly_counts(problem, CHART_WEEKS, now), now),
+        "chart": chart(monitoring.weekly_counts(problem, CHART_WEEKS, now), now),
         "solutions": problem.solutions,
         "chosen": problem.chosen_solution,
         "approval": approval,
-        "may_decide": approval is not None and services.can_decide(current_user, approval),
+        "may_decide": approval is not None and solutions.can_decide(current_user, approval),
         "actions": [e for e in problem.events if e.kind == "action"],
-        "watch": services.monitoring(problem, now),
+        "watch": monitoring.progress(problem, now),
         "monitoring_days": get_int("monitoring_days"),
         "events": problem.events,
         "forms": build_forms(problem, posted),

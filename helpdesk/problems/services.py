@@ -1,5 +1,6 @@
-"""Problem records: group repeats, alert the appropriate authority, weigh solutions,
-get a decision maker's approval, put the solution live and monitor whether repeats stop.
+"""Problem records: open one for repeats, link tickets, alert the appropriate authority,
+record the root cause and the actions taken. Solutions and approval are in solutions.py;
+going live, monitoring and closing in monitoring.py.
 
 Every function checks the move and the person's authority, writes the problem's event
 (and the tickets' events), queues notifications and commits.
@@ -8,22 +9,17 @@ Every function checks the move and the person's authority, writes the problem's 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
-from helpdesk.audit import audit
 from helpdesk.evidence.capture import capture_problem_event
 from helpdesk.extensions import db
-from helpdesk.formatting import money
 from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
 from helpdesk.locking import commit_checked
 from helpdesk.models import (
     CandidateSolution,
     Category,
-    ProblemApproval,
     ProblemEvent,
     ProblemLink,
     ProblemRecord,
@@ -32,10 +28,8 @@ from helpdesk.models import (
 )
 from helpdesk.models.problem import category_supervisors
 from helpdesk.models.types import utcnow
-from helpdesk.money import MAX_AMOUNT_MINOR
 from helpdesk.notifications.services import notify_staff, supervisors
 from helpdesk.settings import get_int
-from helpdesk.tickets import authority
 from helpdesk.tickets.workflow import StaleTicketError, WorkflowError, record_event
 
 T = TypeVar("T")
@@ -228,165 +222,6 @@ def update_root_cause(problem: ProblemRecord, actor: User, root_cause: str) -> N
     _commit()
 
 
-@dataclass(frozen=True)
-class SolutionData:
-    description: str
-    cost_minor: int
-    pros_customer: str
-    cons_customer: str
-    pros_org: str
-    cons_org: str
-
-
-def add_solution(
-    problem: ProblemRecord,
-    actor: User,
-    data: SolutionData,
-    *,
-    expected_version: int | None = None,
-    idempotency_key: str | None = None,
-) -> CandidateSolution:
-    """A candidate solution, with its advantages and disadvantages for both sides.
-
-    A replayed idempotency key returns the solution the first post added, before the
-    version and state checks that would now refuse it.
-    """
-    if first := _replay_or_check(CandidateSolution, idempotency_key, problem, expected_version):
-        return first
-    if problem.status not in ("open", "solution_chosen"):
-        raise ProblemError("The solution is already approved; close or monitor it instead.")
-    description = _text(data.description, "description", "The solution", 2000)
-    if data.cost_minor < 0:
-        raise ProblemError("The cost cannot be negative.", "cost")
-    if data.cost_minor > MAX_AMOUNT_MINOR:
-        raise ProblemError(f"The cost must be at most {money(MAX_AMOUNT_MINOR)}.", "cost")
-    sides = {
-        "pros_customer": data.pros_customer,
-        "cons_customer": data.cons_customer,
-        "pros_org": data.pros_org,
-        "cons_org": data.cons_org,
-    }
-    labels = {
-        "pros_customer": "Advantages for customers",
-        "cons_customer": "Disadvantages for customers",
-        "pros_org": "Advantages for the organisation",
-        "cons_org": "Disadvantages for the organisation",
-    }
-    clean = {k: _text(v, k, labels[k], 2000) for k, v in sides.items()}
-    solution = CandidateSolution(
-        problem=problem,
-        created_by_id=actor.id,
-        description=description,
-        cost_minor=data.cost_minor,
-        idempotency_key=idempotency_key,
-        **clean,
-    )
-    db.session.add(solution)
-    if (first := flush_or_first(CandidateSolution, idempotency_key)) is not None:
-        return _replayed(first, first.problem_id == problem.id)
-    _event(problem, actor, "solution_added", description, solution_id=solution.id)
-    if (first := commit_or_first(CandidateSolution, idempotency_key)) is not None:
-        return _replayed(first, first.problem_id == problem.id)
-    return solution
-
-
-def choose_solution(problem: ProblemRecord, actor: User, solution: CandidateSolution) -> None:
-    """Pick the best solution, balancing customers' expectations and the organisation."""
-    if solution.problem_id != problem.id:
-        raise ProblemError("That solution belongs to another problem record.")
-    if problem.status not in ("open", "solution_chosen"):
-        raise ProblemError("A solution was already approved for this problem record.")
-    if len(problem.solutions) < 2:
-        raise ProblemError("Compare at least two candidate solutions before choosing one.")
-    for other in problem.solutions:
-        other.chosen = other.id == solution.id
-    for other in problem.solutions:
-        for approval in other.approvals:
-            if approval.state == "pending":
-                approval.state = "void"
-    problem.status = "solution_chosen"
-    _event(problem, actor, "solution_chosen", solution.description, solution_id=solution.id)
-    _commit()
-
-
-def can_decide(user: Any, approval: ProblemApproval) -> bool:
-    """A decision maker: someone else, whose limit of authority covers the cost."""
-    return (
-        bool(getattr(user, "is_staff", False))
-        and approval.state == "pending"
-        and user.id != approval.requested_by_id
-        and authority.authority_covers(user, approval.cost_minor, True)
-    )
-
-
-def request_approval(problem: ProblemRecord, actor: User) -> ProblemApproval:
-    """Ask a decision maker to approve the chosen solution."""
-    solution = problem.chosen_solution
-    if solution is None or problem.status != "solution_chosen":
-        raise ProblemError("Choose a solution before asking for approval.")
-    pending = next((a for a in solution.approvals if a.state == "pending"), None)
-    if pending is not None:
-        return pending
-    approval = ProblemApproval(
-        solution=solution, requested_by_id=actor.id, cost_minor=solution.cost_minor
-    )
-    db.session.add(approval)
-    db.session.flush()
-    _event(problem, actor, "approval_requested", solution.description, approval_id=approval.id)
-    approvers = [u for u in supervisors() if can_decide(u, approval)]
-    notify_staff(
-        approvers,
-        "problem_approval_requested",
-        f"{actor.name} asks you to approve a solution for {problem.reference} "
-        f"({money(solution.cost_minor)}).",
-        url=f"/staff/problems/{problem.id}",
-        email=True,
-    )
-    _commit()
-    return approval
-
-
-def decide_approval(approval: ProblemApproval, actor: User, *, approve: bool, reason: str) -> None:
-    """The decision maker approves or refuses the chosen solution."""
-    if not can_decide(actor, approval):
-        if actor.id == approval.requested_by_id:
-            raise ProblemError("You cannot approve your own request.")
-        if approval.state != "pending":
-            raise ProblemError("This request has already been decided.")
-        raise ProblemError(
-            f"This needs authority for {money(approval.cost_minor)}; "
-            f"yours is {money(actor.authority_limit_minor)}."
-        )
-    reason = (reason or "").strip()
-    if not approve and not reason:
-        raise ProblemError("Give the reason for refusing.", "reason")
-    approval.state = "approved" if approve else "refused"
-    approval.reason = reason[:2000]
-    approval.decided_by_id = actor.id
-    approval.decided_at = utcnow()
-    problem = approval.solution.problem
-    if approve:
-        problem.status = "approved"
-    _event(
-        problem,
-        actor,
-        "solution_approved" if approve else "solution_refused",
-        reason,
-        approval_id=approval.id,
-    )
-    notify_staff(
-        [db.session.get(User, approval.requested_by_id)],
-        "problem_approval_decided",
-        f"{actor.name} {'approved' if approve else 'refused'} the solution for "
-        f"{problem.reference}.",
-        url=f"/staff/problems/{problem.id}",
-    )
-    audit(
-        "problem_approval_decided", actor, approval, decision=approval.state, problem_id=problem.id
-    )
-    _commit()
-
-
 def record_action(
     problem: ProblemRecord,
     actor: User,
@@ -408,103 +243,6 @@ def record_action(
     if (first := commit_or_first(ProblemEvent, idempotency_key)) is not None:
         return _replayed(first, first.problem_id == problem.id)
     return event
-
-
-def put_live(problem: ProblemRecord, actor: User, note: str) -> None:
-    """The approved solution is in place: monitoring starts now."""
-    if problem.status != "approved":
-        raise ProblemError("Only an approved solution can go live.")
-    note = _text(note, "note", "What was done", 2000)
-    problem.status = "live"
-    problem.solution_live_at = utcnow()
-    _event(problem, actor, "solution_live", note)
-    _commit()
-
-
-@dataclass(frozen=True)
-class Monitoring:
-    weeks_before: int
-    weeks_after: int
-    before: int
-    after: int
-    monitored_days: int
-    needed_days: int
-
-    @property
-    def rate_before(self) -> float:
-        return self.before / self.weeks_before if self.weeks_before else 0.0
-
-    @property
-    def rate_after(self) -> float:
-        return self.after / self.weeks_after if self.weeks_after else 0.0
-
-    @property
-    def repeats_stopped(self) -> bool | None:
-        """None until a full week has passed since the solution went live."""
-        if self.weeks_after == 0:
-            return None
-        return self.rate_after <= self.rate_before / 2
-
-    @property
-    def period_done(self) -> bool:
-        return self.monitored_days >= self.needed_days
-
-
-def monitoring(problem: ProblemRecord, now: datetime | None = None) -> Monitoring | None:
-    """Repeats per week before and after the solution went live."""
-    if problem.solution_live_at is None:
-        return None
-    now = now or utcnow()
-    live = problem.solution_live_at
-    created = [link.ticket.created_at for link in problem.links]
-    first = min(created, default=live)
-    weeks_before = max(1, (live - first).days // 7 + 1)
-    weeks_after = (now - live).days // 7
-    return Monitoring(
-        weeks_before=weeks_before,
-        weeks_after=weeks_after,
-        before=sum(1 for c in created if c < live),
-        after=sum(1 for c in created if c >= live),
-        monitored_days=(now - live).days,
-        needed_days=get_int("monitoring_days"),
-    )
-
-
-def weekly_counts(
-    problem: ProblemRecord, weeks: int = 12, now: datetime | None = None
-) -> list[int]:
-    """Linked tickets per week, oldest first, for the record's small chart."""
-    now = now or utcnow()
-    start = now - timedelta(weeks=weeks)
-    counts = [0] * weeks
-    for link in problem.links:
-        created = link.ticket.created_at
-        if created >= start:
-            index = min(weeks - 1, int((created - start).days // 7))
-            counts[index] += 1
-    return counts
-
-
-def close(problem: ProblemRecord, actor: User, reason: str = "") -> None:
-    """Close once monitored for the admin-set period, or sooner with a written reason."""
-    if not problem.is_open:
-        raise ProblemError("This problem record is already closed.")
-    watch = monitoring(problem)
-    reason = (reason or "").strip()
-    if (watch is None or not watch.period_done) and not reason:
-        needed = get_int("monitoring_days")
-        raise ProblemError(
-            f"A problem record closes after its solution has been monitored for {needed} days; "
-            "to close it sooner, give the reason.",
-            "reason",
-        )
-    if len(reason) > 2000:
-        raise ProblemError("Keep the reason under 2,000 characters.", "reason")
-    problem.status = "closed"
-    problem.closed_at = utcnow()
-    problem.close_reason = reason
-    _event(problem, actor, "closed", reason)
-    _commit()
 
 
 def problems_page(
@@ -536,27 +274,3 @@ def linked_counts(problem_ids: Sequence[int]) -> dict[int, int]:
         .group_by(ProblemLink.problem_id)
     )
     return {problem_id: int(count) for problem_id, count in rows}
-
-
-def latest_approval(problem: ProblemRecord) -> ProblemApproval | None:
-    """The chosen solution's most recent approval request, whatever its state."""
-    solution = problem.chosen_solution
-    if solution is None or not solution.approvals:
-        return None
-    return solution.approvals[-1]
-
-
-def approvals_for(user: Any) -> list[ProblemApproval]:
-    """Pending problem approvals this person may decide, oldest first."""
-    if not getattr(user, "is_staff", False):
-        return []
-    pending = db.session.scalars(
-        select(ProblemApproval)
-        .where(
-            ProblemApproval.state == "pending",
-            ProblemApproval.requested_by_id != user.id,
-            ProblemApproval.cost_minor <= user.authority_limit_minor,
-        )
-        .order_by(ProblemApproval.id)
-    )
-    return [a for a in pending if can_decide(user, a)]

@@ -12,7 +12,7 @@ from helpdesk.forms import category_choices, new_idempotency_key
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import CandidateSolution, ProblemApproval, ProblemRecord
 from helpdesk.permissions import is_staff, require
-from helpdesk.problems import bp, services
+from helpdesk.problems import bp, monitoring, services, solutions
 from helpdesk.problems.forms import (
     ActionForm,
     CloseForm,
@@ -124,7 +124,7 @@ def add_solution(problem_id: int) -> Result:
     """Add a candidate solution with its pros and cons for both sides and its cost."""
 
     def run(problem: ProblemRecord, f: SolutionForm) -> None:
-        data = services.SolutionData(
+        data = solutions.SolutionData(
             description=f.description.data or "",
             cost_minor=f.cost.minor or 0,
             pros_customer=f.pros_customer.data or "",
@@ -132,7 +132,7 @@ def add_solution(problem_id: int) -> Result:
             pros_org=f.pros_org.data or "",
             cons_org=f.cons_org.data or "",
         )
-        services.add_solution(
+        solutions.add_solution(
             problem,
             current_user,
             data,
@@ -165,7 +165,7 @@ def choose(problem_id: int, solution_id: int) -> Result:
         problem_id,
         "choose",
         ConfirmForm(),
-        lambda p, _f: services.choose_solution(p, current_user, _solution_of(p, solution_id)),
+        lambda p, _f: solutions.choose_solution(p, current_user, _solution_of(p, solution_id)),
     )
 
 
@@ -177,7 +177,7 @@ def request_approval(problem_id: int) -> Result:
         problem_id,
         "request",
         ConfirmForm(),
-        lambda p, _f: services.request_approval(p, current_user),
+        lambda p, _f: solutions.request_approval(p, current_user),
     )
 
 
@@ -189,7 +189,7 @@ def decide(problem_id: int, approval_id: int) -> Result:
         problem_id,
         "decide",
         DecisionForm(),
-        lambda p, f: services.decide_approval(
+        lambda p, f: solutions.decide_approval(
             _approval_of(p, approval_id),
             current_user,
             approve=f.decision.data == "approve",
@@ -206,7 +206,7 @@ def decide_from_inbox(approval_id: int) -> Result:
     if approval is None:
         abort(404)
     form = DecisionForm()
-    if not services.can_decide(current_user, approval):
+    if not solutions.can_decide(current_user, approval):
         if approval.state != "pending":
             flash("That request was already decided or voided.", "info")
             return redirect(url_for("approvals.inbox"))
@@ -214,7 +214,7 @@ def decide_from_inbox(approval_id: int) -> Result:
     if not form.validate():
         return inbox_views._inbox(problem_forms={approval.id: form}, status=422)
     try:
-        services.decide_approval(
+        solutions.decide_approval(
             approval,
             current_user,
             approve=form.decision.data == "approve",
@@ -258,7 +258,7 @@ def put_live(problem_id: int) -> Result:
         problem_id,
         "live",
         LiveForm(),
-        lambda p, f: services.put_live(p, current_user, f.note.data),
+        lambda p, f: monitoring.put_live(p, current_user, f.note.data),
     )
 
 
@@ -270,5 +270,5 @@ def close(problem_id: int) -> Result:
         problem_id,
         "close",
         CloseForm(),
-        lambda p, f: services.close(p, current_user, f.reason.data or ""),
+        lambda p, f: monitoring.close(p, current_user, f.reason.data or ""),
     )

@@ -23,8 +23,9 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.models.types import utcnow
+from helpdesk.problems import monitoring, solutions
 from helpdesk.problems import services as problems
-from helpdesk.problems.services import SolutionData
+from helpdesk.problems.solutions import SolutionData
 from helpdesk.tickets import options as opts
 from helpdesk.tickets import proactive, promises, resolution
 from helpdesk.tickets.options import OptionData
@@ -175,18 +176,18 @@ def do_everything(
     )
     work.ticket("linked_to_problem", t4, "linked_to_problem")
     for description, cost in (("Double-box fragile items", 20_000), ("Change courier", 90_000)):
-        problems.add_solution(
+        solutions.add_solution(
             problem,
             actor,
             SolutionData(description=description, cost_minor=cost, **SIDES),
         )
-    problems.choose_solution(problem, actor, problem.solutions[0])
+    solutions.choose_solution(problem, actor, problem.solutions[0])
     work.problem("problem_solutions_compared", problem, "solution_chosen")
     work.problem("problem_solution_chosen", problem, "solution_chosen")
-    approval = problems.request_approval(problem, actor)
+    approval = solutions.request_approval(problem, actor)
     work.problem("problem_approval_requested", problem, "approval_requested")
-    problems.decide_approval(approval, supervisor, approve=True, reason="")
-    problems.put_live(problem, actor, "Packing team double-boxes from today")
+    solutions.decide_approval(approval, supervisor, approve=True, reason="")
+    monitoring.put_live(problem, actor, "Packing team double-boxes from today")
     work.problem("problem_solution_live", problem, "solution_live")
 
     # Proactive: report, step, inform.

@@ -10,7 +10,7 @@ import time_machine
 
 from helpdesk.extensions import db
 from helpdesk.models import CandidateSolution, ProblemApproval, ProblemEvent
-from helpdesk.problems import services
+from helpdesk.problems import monitoring, services, solutions
 from helpdesk.problems.services import ProblemError
 from helpdesk.settings import set_int
 from helpdesk.tickets.workflow import StaleTicketError
@@ -69,7 +69,7 @@ def test_a_solution_needs_pros_and_cons_for_customers_and_for_the_organisation(
 )
 def test_a_solution_with_bad_values_is_refused_with_the_field(problem, agent, changes, field):
     with pytest.raises(ProblemError) as refused:
-        services.add_solution(problem, agent, solution_data(**changes))
+        solutions.add_solution(problem, agent, solution_data(**changes))
     assert refused.value.field == field
 
 
@@ -86,11 +86,11 @@ def test_a_solution_keeps_both_sides_and_its_cost(problem, agent):
 def test_choosing_needs_at_least_two_candidates(problem, agent):
     only = add_solution(problem, agent)
     with pytest.raises(ProblemError, match="at least two"):
-        services.choose_solution(problem, agent, only)
+        solutions.choose_solution(problem, agent, only)
     db.session.rollback()
     assert problem.status == "open"
     add_solution(problem, agent, description="Change courier")
-    services.choose_solution(problem, agent, only)
+    solutions.choose_solution(problem, agent, only)
     assert problem.status == "solution_chosen"
     assert problem.chosen_solution == only
 
@@ -98,7 +98,7 @@ def test_choosing_needs_at_least_two_candidates(problem, agent):
 def test_choosing_another_solution_voids_the_pending_approval(problem, agent):
     approval = requested(problem, agent)
     other = problem.solutions[1]
-    services.choose_solution(problem, agent, other)
+    solutions.choose_solution(problem, agent, other)
     assert approval.state == "void"
     assert problem.chosen_solution == other
     assert [s.chosen for s in problem.solutions] == [False, True]
@@ -109,7 +109,7 @@ def test_a_solution_of_another_problem_cannot_be_chosen(problem, agent):
     other = open_problem(agent, title="Late refunds")
     with_two_solutions(other, agent)
     with pytest.raises(ProblemError, match="another problem record"):
-        services.choose_solution(problem, agent, other.solutions[0])
+        solutions.choose_solution(problem, agent, other.solutions[0])
 
 
 # --- approval: limits of authority --------------------------------------------------------
@@ -133,17 +133,17 @@ def test_a_decision_maker_is_someone_else_whose_limit_covers_the_cost(
     approver = factories.make_user("supervisor", limit=approver_limit)
     problem = open_problem(requester)
     approval = requested(problem, requester, cost_minor=cost)
-    assert services.can_decide(approver, approval) is may_decide
-    assert services.can_decide(requester, approval) is False
-    assert (approval in services.approvals_for(approver)) is may_decide
-    assert services.approvals_for(requester) == []
+    assert solutions.can_decide(approver, approval) is may_decide
+    assert solutions.can_decide(requester, approval) is False
+    assert (approval in solutions.approvals_for(approver)) is may_decide
+    assert solutions.approvals_for(requester) == []
     if may_decide:
-        services.decide_approval(approval, approver, approve=True, reason="")
+        solutions.decide_approval(approval, approver, approve=True, reason="")
         assert (approval.state, approval.decided_by_id) == ("approved", approver.id)
         assert problem.status == "approved"
     else:
         with pytest.raises(ProblemError, match="needs authority"):
-            services.decide_approval(approval, approver, approve=True, reason="")
+            solutions.decide_approval(approval, approver, approve=True, reason="")
         db.session.rollback()
         assert approval.state == "pending"
 
@@ -153,44 +153,44 @@ def test_no_one_approves_their_own_request(agent):
     problem = open_problem(boss)
     approval = requested(problem, boss)
     with pytest.raises(ProblemError, match="your own request"):
-        services.decide_approval(approval, boss, approve=True, reason="")
+        solutions.decide_approval(approval, boss, approve=True, reason="")
     db.session.rollback()
     assert approval.state == "pending"
 
 
 def test_customers_never_decide(problem, agent, customer):
     approval = requested(problem, agent, cost_minor=0)
-    assert services.can_decide(customer, approval) is False
-    assert services.approvals_for(customer) == []
+    assert solutions.can_decide(customer, approval) is False
+    assert solutions.approvals_for(customer) == []
 
 
 def test_refusing_needs_a_reason_and_approval_can_be_asked_again(problem, agent, supervisor):
     approval = requested(problem, agent)
     with pytest.raises(ProblemError) as refused:
-        services.decide_approval(approval, supervisor, approve=False, reason=" ")
+        solutions.decide_approval(approval, supervisor, approve=False, reason=" ")
     assert refused.value.field == "reason"
     db.session.rollback()
-    services.decide_approval(approval, supervisor, approve=False, reason="Too dear this year")
+    solutions.decide_approval(approval, supervisor, approve=False, reason="Too dear this year")
     assert (approval.state, approval.reason) == ("refused", "Too dear this year")
     assert problem.status == "solution_chosen"
     with pytest.raises(ProblemError, match="already been decided"):
-        services.decide_approval(approval, supervisor, approve=True, reason="")
+        solutions.decide_approval(approval, supervisor, approve=True, reason="")
     db.session.rollback()
-    again = services.request_approval(problem, agent)
+    again = solutions.request_approval(problem, agent)
     assert again.id != approval.id and again.state == "pending"
-    assert services.latest_approval(problem) == again
+    assert solutions.latest_approval(problem) == again
 
 
 def test_asking_twice_gives_the_same_pending_request(problem, agent):
     first = requested(problem, agent)
-    assert services.request_approval(problem, agent) == first
+    assert solutions.request_approval(problem, agent) == first
     assert count(ProblemApproval) == 1
 
 
 def test_approval_needs_a_chosen_solution(problem, agent):
     with_two_solutions(problem, agent)
     with pytest.raises(ProblemError, match="Choose a solution"):
-        services.request_approval(problem, agent)
+        solutions.request_approval(problem, agent)
 
 
 # --- going live ------------------------------------------------------------------------
@@ -198,19 +198,19 @@ def test_approval_needs_a_chosen_solution(problem, agent):
 
 def test_only_an_approved_solution_goes_live(problem, agent, supervisor):
     with pytest.raises(ProblemError, match="approved"):
-        services.put_live(problem, agent, "Done")
+        monitoring.put_live(problem, agent, "Done")
     db.session.rollback()
     approval = requested(problem, agent)
     with pytest.raises(ProblemError, match="approved"):
-        services.put_live(problem, agent, "Done")
+        monitoring.put_live(problem, agent, "Done")
     db.session.rollback()
-    services.decide_approval(approval, supervisor, approve=True, reason="")
+    solutions.decide_approval(approval, supervisor, approve=True, reason="")
     with pytest.raises(ProblemError) as refused:
-        services.put_live(problem, agent, "")
+        monitoring.put_live(problem, agent, "")
     assert refused.value.field == "note"
     db.session.rollback()
     with time_machine.travel(T0, tick=False):
-        services.put_live(problem, agent, "Fragile items now double-boxed")
+        monitoring.put_live(problem, agent, "Fragile items now double-boxed")
     assert (problem.status, problem.solution_live_at) == ("live", T0)
     with pytest.raises(ProblemError, match="already approved"):
         add_solution(problem, agent)
@@ -231,11 +231,11 @@ def monitored(agent, supervisor, customer):
 
 
 def test_monitoring_is_none_until_the_solution_is_live(problem):
-    assert services.monitoring(problem) is None
+    assert monitoring.progress(problem) is None
 
 
 def test_monitoring_says_too_early_in_the_first_week(monitored):
-    watch = services.monitoring(monitored, now=T0 + 6 * DAY)
+    watch = monitoring.progress(monitored, now=T0 + 6 * DAY)
     assert watch is not None
     assert (watch.before, watch.weeks_before, watch.after, watch.weeks_after) == (4, 5, 0, 0)
     assert watch.repeats_stopped is None
@@ -244,7 +244,7 @@ def test_monitoring_says_too_early_in_the_first_week(monitored):
 
 def test_monitoring_shows_repeats_stopped(monitored):
     with time_machine.travel(T0 + 2 * WEEK, tick=False):
-        watch = services.monitoring(monitored)
+        watch = monitoring.progress(monitored)
     assert watch is not None
     assert watch.rate_before == pytest.approx(0.8)
     assert (watch.after, watch.weeks_after, watch.rate_after) == (0, 2, 0.0)
@@ -255,16 +255,16 @@ def test_monitoring_shows_repeats_continue(monitored, agent, customer):
     later = [ticket_at(T0 + DAY, customer), ticket_at(T0 + 8 * DAY, customer)]
     with time_machine.travel(T0 + 9 * DAY, tick=False):
         services.link_tickets(monitored, agent, later)
-    watch = services.monitoring(monitored, now=T0 + 2 * WEEK)
+    watch = monitoring.progress(monitored, now=T0 + 2 * WEEK)
     assert watch is not None
     assert (watch.before, watch.after, watch.rate_after) == (4, 2, 1.0)
     assert watch.repeats_stopped is False
 
 
 def test_weekly_counts_are_oldest_first(monitored):
-    assert services.weekly_counts(monitored, weeks=4, now=T0) == [1, 1, 1, 1]
-    assert services.weekly_counts(monitored, weeks=6, now=T0 + WEEK) == [0, 1, 1, 1, 1, 0]
-    assert services.weekly_counts(monitored, now=T0) == [0] * 8 + [1, 1, 1, 1]
+    assert monitoring.weekly_counts(monitored, weeks=4, now=T0) == [1, 1, 1, 1]
+    assert monitoring.weekly_counts(monitored, weeks=6, now=T0 + WEEK) == [0, 1, 1, 1, 1, 0]
+    assert monitoring.weekly_counts(monitored, now=T0) == [0] * 8 + [1, 1, 1, 1]
 
 
 # --- closing ---------------------------------------------------------------------------
@@ -273,10 +273,10 @@ def test_weekly_counts_are_oldest_first(monitored):
 def test_closing_before_the_period_needs_a_reason(monitored, agent):
     with time_machine.travel(T0 + 27 * DAY, tick=False):
         with pytest.raises(ProblemError, match="monitored for 28 days") as refused:
-            services.close(monitored, agent)
+            monitoring.close(monitored, agent)
         assert refused.value.field == "reason"
         db.session.rollback()
-        services.close(monitored, agent, "The courier went out of business")
+        monitoring.close(monitored, agent, "The courier went out of business")
     assert (monitored.status, monitored.close_reason) == (
         "closed",
         "The courier went out of business",
@@ -286,28 +286,28 @@ def test_closing_before_the_period_needs_a_reason(monitored, agent):
 
 def test_closing_after_the_period_needs_no_reason(monitored, agent):
     with time_machine.travel(T0 + 28 * DAY, tick=False):
-        services.close(monitored, agent)
+        monitoring.close(monitored, agent)
     assert monitored.status == "closed"
     with pytest.raises(ProblemError, match="already closed"):
-        services.close(monitored, agent, "again")
+        monitoring.close(monitored, agent, "again")
 
 
 def test_the_period_is_the_admins_setting(monitored, agent):
     set_int("monitoring_days", 7)
     with time_machine.travel(T0 + 6 * DAY, tick=False):
         with pytest.raises(ProblemError, match="monitored for 7 days"):
-            services.close(monitored, agent)
+            monitoring.close(monitored, agent)
     db.session.rollback()
     with time_machine.travel(T0 + 7 * DAY, tick=False):
-        services.close(monitored, agent)
+        monitoring.close(monitored, agent)
     assert monitored.status == "closed"
 
 
 def test_a_record_without_a_live_solution_closes_only_with_a_reason(problem, agent):
     with pytest.raises(ProblemError):
-        services.close(problem, agent)
+        monitoring.close(problem, agent)
     db.session.rollback()
-    services.close(problem, agent, "Duplicate of P-00001")
+    monitoring.close(problem, agent, "Duplicate of P-00001")
     assert problem.status == "closed"
     with pytest.raises(ProblemError, match="closed"):
         services.record_action(problem, agent, "Too late")
@@ -319,11 +319,11 @@ def test_a_record_without_a_live_solution_closes_only_with_a_reason(problem, age
 def test_every_step_appends_an_event(agent, supervisor, customer):
     problem = open_problem(agent, tickets=[factories.make_ticket(customer=customer)])
     chosen(problem, agent)
-    approval = services.request_approval(problem, agent)
-    services.decide_approval(approval, supervisor, approve=True, reason="Go")
+    approval = solutions.request_approval(problem, agent)
+    solutions.decide_approval(approval, supervisor, approve=True, reason="Go")
     services.record_action(problem, agent, "Told the warehouse")
-    services.put_live(problem, agent, "Double-boxing since Monday")
-    services.close(problem, agent, "Early: the courier changed anyway")
+    monitoring.put_live(problem, agent, "Double-boxing since Monday")
+    monitoring.close(problem, agent, "Early: the courier changed anyway")
     kinds = [e.kind for e in problem.events]
     assert kinds == [
         "created",

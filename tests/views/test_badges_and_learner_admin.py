@@ -14,6 +14,7 @@ from helpdesk.extensions import db
 from helpdesk.models import EvidenceCode, EvidenceRecord, FrameworkRule, LearnerProfile, User
 from helpdesk.models.types import utcnow
 from helpdesk.problems import services as problems
+from helpdesk.problems import solutions
 from helpdesk.tickets.services import acknowledge
 from tests import factories
 from tests.helpers import assert_fragment, text
@@ -157,10 +158,10 @@ def test_badges_on_the_problem_record_similar_panel_feed_and_report_pages(
     learner = make_learner("C", email="lee@example.com")
     problem = problems.create_problem(learner, title="Parcels crushed", category_id=category.id)
     for description in ("Double-box", "Change courier"):
-        problems.add_solution(
+        solutions.add_solution(
             problem,
             learner,
-            problems.SolutionData(
+            solutions.SolutionData(
                 description=description,
                 cost_minor=10_000,
                 pros_customer="a",

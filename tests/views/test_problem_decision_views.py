@@ -11,7 +11,7 @@ import time_machine
 
 from helpdesk.models import ProblemEvent
 from helpdesk.models.types import utcnow
-from helpdesk.problems import services
+from helpdesk.problems import services, solutions
 from helpdesk.settings import set_int
 from tests import factories
 from tests.helpers import assert_fragment, count, text
@@ -51,7 +51,7 @@ def test_asking_and_deciding_on_the_page(
     login_as(supervisor)
     body = text(client.get(url(problem)))
     assert "Record decision" in body and "You can approve up to £500.00" in body
-    approval = services.latest_approval(problem)
+    approval = solutions.latest_approval(problem)
     assert approval is not None
     tail = f"/approvals/{approval.id}"
     answered(

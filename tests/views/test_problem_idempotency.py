@@ -29,7 +29,7 @@ from helpdesk.models import (
     ProblemRecord,
     TicketEvent,
 )
-from helpdesk.problems import services
+from helpdesk.problems import monitoring, services, solutions
 from tests.helpers import assert_fragment, count, text, without_csrf
 from tests.problems import (
     SOLUTION_FORM,
@@ -224,7 +224,7 @@ def test_a_solution_replayed_after_approval_gets_the_first_answer(
     first = client.post(target, data=data)
     assert first.status_code == 302
     approved(problem, agent, supervisor)  # adds two more, chooses one and approves it
-    solutions = count(CandidateSolution)
+    solutions_before = count(CandidateSolution)
     refused = client.post(
         target,
         data={**SOLUTION_FORM, "version": str(version(problem)), "idempotency_key": new_key()},
@@ -234,7 +234,7 @@ def test_a_solution_replayed_after_approval_gets_the_first_answer(
     again = client.post(target, data=data)
     assert again.status_code == 302
     assert again.headers["Location"] == first.headers["Location"]
-    assert count(CandidateSolution) == solutions
+    assert count(CandidateSolution) == solutions_before
 
 
 def test_a_refused_solution_keeps_its_key(login_as, client, agent, problem, hx):
@@ -284,7 +284,7 @@ def test_an_action_replayed_after_closing_gets_the_first_answer(login_as, client
     data = {"text": "Rang the courier", "version": str(version(problem)), "idempotency_key": "k1"}
     first = client.post(target, data=data)
     assert first.status_code == 302
-    services.close(problem, agent, "Solved by the new courier")
+    monitoring.close(problem, agent, "Solved by the new courier")
     late = {"text": "Too late", "version": str(version(problem)), "idempotency_key": new_key()}
     refused = client.post(target, data=late)
     assert refused.status_code == 422 and "This problem record is closed." in text(refused)
@@ -368,12 +368,12 @@ def test_a_refused_turn_keeps_its_key(login_as, agent, feed_post):
 
 def test_the_services_return_the_first_row_for_a_replayed_key(agent, supervisor, problem):
     opened = services.create_problem(agent, title="Lids", category_id=None, idempotency_key="p")
-    solution = services.add_solution(problem, agent, solution_data(), idempotency_key="s")
+    solution = solutions.add_solution(problem, agent, solution_data(), idempotency_key="s")
     action = services.record_action(problem, agent, "Rang the courier", idempotency_key="a")
     before = made()
     stale = version(problem) - 1  # replays come before the version check
     reopened = services.create_problem(agent, title="Else", category_id=None, idempotency_key="p")
-    readded = services.add_solution(
+    readded = solutions.add_solution(
         problem,
         agent,
         solution_data(description="Else"),
@@ -418,9 +418,9 @@ def test_a_key_from_another_person_or_record_is_refused(agent, supervisor, probl
         services.create_problem(supervisor, title="Lids", category_id=None, idempotency_key="p")
     db.session.rollback()
     other = open_problem(agent, title="Late refunds")
-    services.add_solution(problem, agent, solution_data(), idempotency_key="s")
+    solutions.add_solution(problem, agent, solution_data(), idempotency_key="s")
     with pytest.raises(services.ProblemError, match="already sent"):
-        services.add_solution(other, agent, solution_data(), idempotency_key="s")
+        solutions.add_solution(other, agent, solution_data(), idempotency_key="s")
     assert count(CandidateSolution) == 1
 
 
@@ -429,7 +429,7 @@ def _create(problem: ProblemRecord, actor: Any, key: str) -> object:
 
 
 def _solution(problem: ProblemRecord, actor: Any, key: str) -> object:
-    return services.add_solution(problem, actor, solution_data(), idempotency_key=key)
+    return solutions.add_solution(problem, actor, solution_data(), idempotency_key=key)
 
 
 def _action(problem: ProblemRecord, actor: Any, key: str) -> object:

@@ -10,7 +10,7 @@ import pytest
 
 from helpdesk.extensions import db
 from helpdesk.models import CandidateSolution, ProblemEvent, ProblemRecord
-from helpdesk.problems import services
+from helpdesk.problems import monitoring, services, solutions
 from tests.helpers import assert_fragment, count, text
 from tests.problems import (
     SIDES,
@@ -42,7 +42,7 @@ def test_the_list_is_empty_at_first(login_as, agent):
 
 def test_the_list_shows_count_status_category_and_filters(login_as, client, agent, problem):
     closed = open_problem(agent, title="Late refunds")
-    services.close(closed, agent, "Solved elsewhere")
+    monitoring.close(closed, agent, "Solved elsewhere")
     body = text(login_as(agent).get("/staff/problems"))
     row = re.search(rf'<tr id="problem-{problem.id}">(.*?)</tr>', body, re.S)
     assert row is not None
@@ -273,13 +273,13 @@ def test_a_bad_cost_is_422(login_as, client, agent, problem, cost, message):
 
 @pytest.mark.parametrize("over_htmx", [False, True], ids=["page", "htmx"])
 def test_choosing_a_solution(login_as, client, agent, problem, over_htmx, hx):
-    services.add_solution(problem, agent, services.SolutionData("A", 0, "a", "b", "c", "d"))
+    solutions.add_solution(problem, agent, solutions.SolutionData("A", 0, "a", "b", "c", "d"))
     login_as(agent)
     first = problem.solutions[0]
     refused = post(client, problem, f"/solutions/{first.id}/choose", {}, hx)
     assert refused.status_code == 422
     assert "Compare at least two candidate solutions" in text(refused)
-    services.add_solution(problem, agent, services.SolutionData("B", 0, "a", "b", "c", "d"))
+    solutions.add_solution(problem, agent, solutions.SolutionData("B", 0, "a", "b", "c", "d"))
     response = post(client, problem, f"/solutions/{first.id}/choose", {}, hx if over_htmx else None)
     answered(response, over_htmx, problem)
     assert problem.chosen_solution == first and problem.status == "solution_chosen"

@@ -1,0 +1,214 @@
+"""Candidate solutions to a problem record, choosing one, and the decision maker's approval."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from helpdesk.audit import audit
+from helpdesk.extensions import db
+from helpdesk.formatting import money
+from helpdesk.idempotency import commit_or_first, flush_or_first
+from helpdesk.models import (
+    CandidateSolution,
+    ProblemApproval,
+    ProblemRecord,
+    User,
+)
+from helpdesk.models.types import utcnow
+from helpdesk.money import MAX_AMOUNT_MINOR
+from helpdesk.notifications.services import notify_staff, supervisors
+from helpdesk.problems.services import (
+    ProblemError,
+    _commit,
+    _event,
+    _replay_or_check,
+    _replayed,
+    _text,
+)
+from helpdesk.tickets import authority
+
+
+@dataclass(frozen=True)
+class SolutionData:
+    description: str
+    cost_minor: int
+    pros_customer: str
+    cons_customer: str
+    pros_org: str
+    cons_org: str
+
+
+def add_solution(
+    problem: ProblemRecord,
+    actor: User,
+    data: SolutionData,
+    *,
+    expected_version: int | None = None,
+    idempotency_key: str | None = None,
+) -> CandidateSolution:
+    """A candidate solution, with its advantages and disadvantages for both sides.
+
+    A replayed idempotency key returns the solution the first post added, before the
+    version and state checks that would now refuse it.
+    """
+    if first := _replay_or_check(CandidateSolution, idempotency_key, problem, expected_version):
+        return first
+    if problem.status not in ("open", "solution_chosen"):
+        raise ProblemError("The solution is already approved; close or monitor it instead.")
+    description = _text(data.description, "description", "The solution", 2000)
+    if data.cost_minor < 0:
+        raise ProblemError("The cost cannot be negative.", "cost")
+    if data.cost_minor > MAX_AMOUNT_MINOR:
+        raise ProblemError(f"The cost must be at most {money(MAX_AMOUNT_MINOR)}.", "cost")
+    sides = {
+        "pros_customer": data.pros_customer,
+        "cons_customer": data.cons_customer,
+        "pros_org": data.pros_org,
+        "cons_org": data.cons_org,
+    }
+    labels = {
+        "pros_customer": "Advantages for customers",
+        "cons_customer": "Disadvantages for customers",
+        "pros_org": "Advantages for the organisation",
+        "cons_org": "Disadvantages for the organisation",
+    }
+    clean = {k: _text(v, k, labels[k], 2000) for k, v in sides.items()}
+    solution = CandidateSolution(
+        problem=problem,
+        created_by_id=actor.id,
+        description=description,
+        cost_minor=data.cost_minor,
+        idempotency_key=idempotency_key,
+        **clean,
+    )
+    db.session.add(solution)
+    if (first := flush_or_first(CandidateSolution, idempotency_key)) is not None:
+        return _replayed(first, first.problem_id == problem.id)
+    _event(problem, actor, "solution_added", description, solution_id=solution.id)
+    if (first := commit_or_first(CandidateSolution, idempotency_key)) is not None:
+        return _replayed(first, first.problem_id == problem.id)
+    return solution
+
+
+def choose_solution(problem: ProblemRecord, actor: User, solution: CandidateSolution) -> None:
+    """Pick the best solution, balancing customers' expectations and the organisation."""
+    if solution.problem_id != problem.id:
+        raise ProblemError("That solution belongs to another problem record.")
+    if problem.status not in ("open", "solution_chosen"):
+        raise ProblemError("A solution was already approved for this problem record.")
+    if len(problem.solutions) < 2:
+        raise ProblemError("Compare at least two candidate solutions before choosing one.")
+    for other in problem.solutions:
+        other.chosen = other.id == solution.id
+    for other in problem.solutions:
+        for approval in other.approvals:
+            if approval.state == "pending":
+                approval.state = "void"
+    problem.status = "solution_chosen"
+    _event(problem, actor, "solution_chosen", solution.description, solution_id=solution.id)
+    _commit()
+
+
+def can_decide(user: Any, approval: ProblemApproval) -> bool:
+    """A decision maker: someone else, whose limit of authority covers the cost."""
+    return (
+        bool(getattr(user, "is_staff", False))
+        and approval.state == "pending"
+        and user.id != approval.requested_by_id
+        and authority.authority_covers(user, approval.cost_minor, True)
+    )
+
+
+def request_approval(problem: ProblemRecord, actor: User) -> ProblemApproval:
+    """Ask a decision maker to approve the chosen solution."""
+    solution = problem.chosen_solution
+    if solution is None or problem.status != "solution_chosen":
+        raise ProblemError("Choose a solution before asking for approval.")
+    pending = next((a for a in solution.approvals if a.state == "pending"), None)
+    if pending is not None:
+        return pending
+    approval = ProblemApproval(
+        solution=solution, requested_by_id=actor.id, cost_minor=solution.cost_minor
+    )
+    db.session.add(approval)
+    db.session.flush()
+    _event(problem, actor, "approval_requested", solution.description, approval_id=approval.id)
+    approvers = [u for u in supervisors() if can_decide(u, approval)]
+    notify_staff(
+        approvers,
+        "problem_approval_requested",
+        f"{actor.name} asks you to approve a solution for {problem.reference} "
+        f"({money(solution.cost_minor)}).",
+        url=f"/staff/problems/{problem.id}",
+        email=True,
+    )
+    _commit()
+    return approval
+
+
+def decide_approval(approval: ProblemApproval, actor: User, *, approve: bool, reason: str) -> None:
+    """The decision maker approves or refuses the chosen solution."""
+    if not can_decide(actor, approval):
+        if actor.id == approval.requested_by_id:
+            raise ProblemError("You cannot approve your own request.")
+        if approval.state != "pending":
+            raise ProblemError("This request has already been decided.")
+        raise ProblemError(
+            f"This needs authority for {money(approval.cost_minor)}; "
+            f"yours is {money(actor.authority_limit_minor)}."
+        )
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise ProblemError("Give the reason for refusing.", "reason")
+    approval.state = "approved" if approve else "refused"
+    approval.reason = reason[:2000]
+    approval.decided_by_id = actor.id
+    approval.decided_at = utcnow()
+    problem = approval.solution.problem
+    if approve:
+        problem.status = "approved"
+    _event(
+        problem,
+        actor,
+        "solution_approved" if approve else "solution_refused",
+        reason,
+        approval_id=approval.id,
+    )
+    notify_staff(
+        [db.session.get(User, approval.requested_by_id)],
+        "problem_approval_decided",
+        f"{actor.name} {'approved' if approve else 'refused'} the solution for "
+        f"{problem.reference}.",
+        url=f"/staff/problems/{problem.id}",
+    )
+    audit(
+        "problem_approval_decided", actor, approval, decision=approval.state, problem_id=problem.id
+    )
+    _commit()
+
+
+def latest_approval(problem: ProblemRecord) -> ProblemApproval | None:
+    """The chosen solution's most recent approval request, whatever its state."""
+    solution = problem.chosen_solution
+    if solution is None or not solution.approvals:
+        return None
+    return solution.approvals[-1]
+
+
+def approvals_for(user: Any) -> list[ProblemApproval]:
+    """Pending problem approvals this person may decide, oldest first."""
+    if not getattr(user, "is_staff", False):
+        return []
+    pending = db.session.scalars(
+        select(ProblemApproval)
+        .where(
+            ProblemApproval.state == "pending",
+            ProblemApproval.requested_by_id != user.id,
+            ProblemApproval.cost_minor <= user.authority_limit_minor,
+        )
+        .order_by(ProblemApproval.id)
+    )
+    return [a for a in pending if can_decide(user, a)]
