@@ -26,6 +26,7 @@ from helpdesk.models import (
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_staff
 from helpdesk.permissions import is_assessor_of
+from helpdesk.validation import required_text
 
 FEEDBACK_MAX = 4000
 # Evidence an observation or a knowledge record wrote: its judgement is that record's.
@@ -78,12 +79,7 @@ def clean_text(value: str | None, field: str, label: str, max_len: int, *, requi
 
     :raise AssessmentError: 422 when required and empty, or too long.
     """
-    value = (value or "").strip()
-    if required and not value:
-        raise AssessmentError(f"{label} cannot be empty.", field)
-    if len(value) > max_len:
-        raise AssessmentError(f"{label} must be at most {max_len:,} characters.", field)
-    return value
+    return required_text(value, field, label, max_len, AssessmentError, required=required)
 
 
 def _feedback(accept: bool, feedback: str | None) -> str:

@@ -13,6 +13,7 @@ from helpdesk.frameworks import Framework
 from helpdesk.idempotency import commit_or_first, first_made
 from helpdesk.models import LearnerProfile, ReflectiveAccount, Ticket, User
 from helpdesk.models.types import utcnow
+from helpdesk.validation import required_text
 
 TITLE_MAX = 200
 PART_MAX = 4000
@@ -64,12 +65,7 @@ def reflections_for(learner_id: int) -> list[ReflectiveAccount]:
 
 
 def _text(value: str, field: str, label: str, limit: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ReflectionError(f"{label} cannot be empty.", field)
-    if len(value) > limit:
-        raise ReflectionError(f"{label} must be at most {limit:,} characters.", field)
-    return value
+    return required_text(value, field, label, limit, ReflectionError)
 
 
 def _replayed(

@@ -13,6 +13,7 @@ from helpdesk.extensions import db
 from helpdesk.locking import reread_locked
 from helpdesk.models import EvidenceCode, EvidenceRecord
 from helpdesk.models.types import utcnow
+from helpdesk.validation import required_text
 
 NOTE_MAX = 4000
 REASON_MAX = 1000
@@ -57,12 +58,7 @@ def _still_pending(record: EvidenceRecord) -> EvidenceRecord:
 
 
 def _text(value: str | None, field: str, label: str, max_len: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise EvidenceError(f"{label} cannot be empty.", field)
-    if len(value) > max_len:
-        raise EvidenceError(f"{label} must be at most {max_len:,} characters.", field)
-    return value
+    return required_text(value, field, label, max_len, EvidenceError)
 
 
 def add_note(record: EvidenceRecord, learner: Any, text: str) -> EvidenceRecord:

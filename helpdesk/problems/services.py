@@ -31,6 +31,7 @@ from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_staff, supervisors
 from helpdesk.settings import get_int
 from helpdesk.tickets.workflow import StaleTicketError, WorkflowError, record_event
+from helpdesk.validation import required_text
 
 T = TypeVar("T")
 M = TypeVar("M", CandidateSolution, ProblemEvent)
@@ -41,12 +42,7 @@ class ProblemError(WorkflowError):
 
 
 def _text(value: str, field: str, label: str, max_len: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ProblemError(f"{label} cannot be empty.", field)
-    if len(value) > max_len:
-        raise ProblemError(f"{label} must be at most {max_len:,} characters.", field)
-    return value
+    return required_text(value, field, label, max_len, ProblemError)
 
 
 def _event(

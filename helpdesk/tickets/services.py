@@ -37,6 +37,7 @@ from helpdesk.tickets.workflow import (
     record_event,
     transition,
 )
+from helpdesk.validation import required_text
 
 SUBJECT_MAX = 200
 TEXT_MAX = 10_000
@@ -61,12 +62,7 @@ class NewTicket:
 
 
 def _text(value: str, field: str, label: str, max_len: int = TEXT_MAX) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise WorkflowError(f"{label} cannot be empty.", field)
-    if len(value) > max_len:
-        raise WorkflowError(f"{label} must be at most {max_len:,} characters.", field)
-    return value
+    return required_text(value, field, label, max_len, WorkflowError)
 
 
 def _category(category_id: int | None) -> Category | None:
