@@ -6,14 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar, cast
 
-from flask import (
-    current_app,
-    flash,
-    redirect,
-    request,
-    session,
-    url_for,
-)
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.wrappers import Response
