@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from helpdesk.extensions import db
-from helpdesk.idempotency import first_made
+from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
 from helpdesk.locking import commit_checked, reread_locked
 from helpdesk.models import FeedPost, FeedReaction, ProblemRecord, Ticket, User
 from helpdesk.problems.services import create_problem
@@ -97,12 +97,6 @@ def prefilled_quote(ticket: Ticket) -> str:
 _commit = commit_checked
 
 
-def _post_by_key(idempotency_key: str | None) -> FeedPost | None:
-    if not idempotency_key:
-        return None
-    return db.session.scalar(select(FeedPost).where(FeedPost.idempotency_key == idempotency_key))
-
-
 def share(
     actor: User,
     *,
@@ -116,7 +110,7 @@ def share(
 
     :return: the post and whether it was made now (a replayed key returns the first).
     """
-    if (existing := _post_by_key(idempotency_key)) is not None:
+    if (existing := first_made(FeedPost, idempotency_key)) is not None:
         return existing, False
     if not actor.is_staff:
         raise FeedError("Only staff can share feedback with the team.")
@@ -139,7 +133,9 @@ def share(
         idempotency_key=idempotency_key,
     )
     db.session.add(post)
-    db.session.flush()
+    # The id goes into the ticket's event; a same-key post racing this one shows here.
+    if (existing := flush_or_first(FeedPost, idempotency_key)) is not None:
+        return existing, False
     if ticket is not None:
         record_event(
             ticket,
@@ -148,13 +144,8 @@ def share(
             body=f"Shared on the team feed ({TAGS[tag]}): “{quote[:300]}”",
             data={"post_id": post.id, "tag": tag},
         )
-    try:
-        _commit()
-    except IntegrityError:
-        db.session.rollback()
-        if (existing := _post_by_key(idempotency_key)) is not None:
-            return existing, False
-        raise
+    if (existing := commit_or_first(FeedPost, idempotency_key)) is not None:
+        return existing, False
     return post, True
 
 
