@@ -15,7 +15,7 @@ from helpdesk.audit import audit
 from helpdesk.domain import REMEDY_LABELS, Status
 from helpdesk.extensions import db
 from helpdesk.formatting import money
-from helpdesk.idempotency import first_made
+from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
 from helpdesk.models import Approval, Confirmation, Option, Ticket, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_customer, notify_staff
@@ -98,7 +98,9 @@ def add_option(
         ticket=ticket, created_by=actor, idempotency_key=idempotency_key, **clean.__dict__
     )
     db.session.add(option)
-    db.session.flush()
+    # The id goes into the event; a same-key post racing this one shows here.
+    if (existing := flush_or_first(Option, idempotency_key)) is not None:
+        return existing
     record_event(
         ticket,
         actor,
@@ -108,8 +110,7 @@ def add_option(
     )
     if ticket.status in (Status.ACKNOWLEDGED, Status.AWAITING_CUSTOMER, Status.IN_PROGRESS):
         _ensure_status(ticket, Status.OPTIONS, actor)
-    _commit()
-    return option
+    return commit_or_first(Option, idempotency_key) or option
 
 
 def edit_option(option: Option, actor: User, data: OptionData) -> Option:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from helpdesk.extensions import db
 from helpdesk.formatting import when
-from helpdesk.idempotency import first_made
+from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
 from helpdesk.models import Promise, Ticket, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_customer, notify_staff, supervisors
@@ -50,7 +50,9 @@ def make_promise(
         idempotency_key=idempotency_key,
     )
     db.session.add(promise)
-    db.session.flush()
+    # The id goes into the event; a same-key post racing this one shows here.
+    if (existing := flush_or_first(Promise, idempotency_key)) is not None:
+        return existing
     record_event(
         ticket,
         actor,
@@ -69,8 +71,7 @@ def make_promise(
         "What we have promised",
         f"We promise: {description}. Due by {when(due_at)}.",
     )
-    _commit()
-    return promise
+    return commit_or_first(Promise, idempotency_key) or promise
 
 
 def keep_promise(promise: Promise, actor: User) -> None:

@@ -15,6 +15,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from helpdesk.extensions import db
-from helpdesk.models import FeedPost, ProblemRecord, Ticket, TicketEvent
+from helpdesk.models import FeedPost, Option, ProblemRecord, Promise, Ticket, TicketEvent
 from tests import factories
 from tests.resolving import acknowledged
 
@@ -245,4 +246,54 @@ def test_one_create_form_posted_four_times_at_once_makes_one_row(
     results = at_once([lambda: person.open(path, form)] * 4)
     statuses = [r[0] for r in results]
     assert len(set(statuses)) == 1 and statuses[0] in (302, 303), statuses
+    assert db.session.scalar(select(func.count()).select_from(model)) == 1
+
+
+WORKSPACE_CREATES = {
+    "option": (
+        "options",
+        {
+            "description": "Refund the postage",
+            "remedy_type": "refund",
+            "cost": "5",
+            "duration": "1 day",
+            "within_policy": "yes",
+            "pros_customer": "Money back",
+            "cons_customer": "None",
+            "pros_org": "Quick",
+            "cons_org": "Cost",
+        },
+        Option,
+    ),
+    "promise": (
+        "promises",
+        {
+            "description": "Call back with tracking",
+            "due_at": f"{datetime.now() + timedelta(days=30):%Y-%m-%dT10:00}",
+        },
+        Promise,
+    ),
+}
+
+
+@pytest.mark.parametrize("form_name", WORKSPACE_CREATES)
+def test_one_workspace_form_posted_four_times_at_once_makes_one_row(
+    app, live, customer, category, form_name
+):
+    action, fields, model = WORKSPACE_CREATES[form_name]
+    agent = factories.make_user("agent", email="alex@example.com", limit=5_000)
+    ticket = acknowledged(factories.make_ticket(customer=customer, category=category), agent)
+    ticket_id, version, agent_id = ticket.id, ticket.version, agent.id
+    fresh()
+    person = Person(live.url).sign_in("alex@example.com")
+    form = {
+        "csrf_token": person.token(f"/staff/tickets/{ticket_id}"),
+        "version": str(version),
+        "owner_id": str(agent_id),
+        "idempotency_key": uuid.uuid4().hex,
+        **fields,
+    }
+    results = at_once([lambda: person.open(f"/staff/tickets/{ticket_id}/{action}", form)] * 4)
+    errors = [re.findall(r"field-error[^>]*>([^<]*)", r[1]) for r in results]
+    assert [r[0] for r in results] == [302] * 4, errors
     assert db.session.scalar(select(func.count()).select_from(model)) == 1
