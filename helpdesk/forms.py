@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import TypeVar
 
 from flask import abort, request
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import ValidationError
@@ -17,6 +19,17 @@ from helpdesk.models import Category
 
 def new_idempotency_key() -> str:
     return uuid.uuid4().hex
+
+
+F = TypeVar("F", bound=FlaskForm)
+
+
+def ensure_key(form: F) -> F:
+    """A create form as it is drawn or posted: a fresh idempotency key unless it already
+    carries one, so a refused post keeps the key it was sent with."""
+    if not form.idempotency_key.data:
+        form.idempotency_key.data = new_idempotency_key()
+    return form
 
 
 def category_choices(blank: str | None = None) -> dict[str, str]:

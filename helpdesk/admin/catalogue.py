@@ -7,9 +7,10 @@ from werkzeug.wrappers import Response
 
 from helpdesk.admin import bp, services
 from helpdesk.admin.forms import CategoryForm, NewCategoryForm, NewRouteForm, RouteForm
-from helpdesk.admin.pages import form_page, keyed
+from helpdesk.admin.pages import form_page
 from helpdesk.admin.services import AdminError, RouteFields
 from helpdesk.extensions import db
+from helpdesk.forms import ensure_key
 from helpdesk.htmx import render
 from helpdesk.models import Category, Route
 from helpdesk.permissions import can_manage_catalogue, require
@@ -33,7 +34,7 @@ def _with_supervisors(form: CategoryForm, category: Category | None) -> Category
 @require(can_manage_catalogue)
 def new_category() -> tuple[str, int] | Response:
     """Add a ticket category (a replayed post answers like the first)."""
-    form = _with_supervisors(keyed(NewCategoryForm()), None)
+    form = _with_supervisors(ensure_key(NewCategoryForm()), None)
     if not form.validate_on_submit():
         return form_page("admin/category_form.html", form, category=None)
     try:
@@ -96,7 +97,7 @@ def _fields(form: RouteForm) -> RouteFields:
 @require(can_manage_catalogue)
 def new_route() -> tuple[str, int] | Response:
     """Add a help article or another route to a fix (a replayed post answers like the first)."""
-    form = keyed(NewRouteForm())
+    form = ensure_key(NewRouteForm())
     if not form.validate_on_submit():
         return form_page("admin/route_form.html", form, route=None)
     try:

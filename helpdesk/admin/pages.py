@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import request
 from flask_wtf import FlaskForm
 
 from helpdesk.admin.services import AdminError
-from helpdesk.forms import new_idempotency_key
 from helpdesk.htmx import render
-
-F = TypeVar("F", bound=FlaskForm)
 
 
 def attach_error(form: FlaskForm, error: AdminError) -> str | None:
@@ -21,13 +18,6 @@ def attach_error(form: FlaskForm, error: AdminError) -> str | None:
         return error.message
     field.errors = [*field.errors, error.message]
     return None
-
-
-def keyed(form: F) -> F:
-    """A create form: a fresh idempotency key on GET; a POST keeps the key it carried."""
-    if request.method == "GET":
-        form.idempotency_key.data = new_idempotency_key()
-    return form
 
 
 def form_page(

@@ -11,9 +11,10 @@ from werkzeug.wrappers import Response
 from helpdesk.admin import bp, services
 from helpdesk.admin.forms import ROLE_LABELS, EditUserForm, NewUserForm, ResetTwoFactorForm
 from helpdesk.admin.framework_views import learner_panel
-from helpdesk.admin.pages import after_id, form_page, keyed
+from helpdesk.admin.pages import after_id, form_page
 from helpdesk.admin.services import AdminError
 from helpdesk.auth import two_factor
+from helpdesk.forms import ensure_key
 from helpdesk.htmx import render
 from helpdesk.models import User
 from helpdesk.permissions import can_manage_users, get_user_or_404, require
@@ -43,7 +44,7 @@ def users() -> str:
 @require(can_manage_users)
 def new_user() -> tuple[str, int] | Response:
     """Create a staff or customer account (a replayed post answers like the first)."""
-    form = keyed(NewUserForm())
+    form = ensure_key(NewUserForm())
     if not form.validate_on_submit():
         return form_page("admin/user_form.html", form, user=None)
     try:

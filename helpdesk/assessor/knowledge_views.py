@@ -22,7 +22,7 @@ from helpdesk.evidence.knowledge import (
 )
 from helpdesk.evidence.portfolio import build
 from helpdesk.extensions import db
-from helpdesk.forms import new_idempotency_key
+from helpdesk.forms import ensure_key
 from helpdesk.htmx import wants_fragment
 from helpdesk.models import KnowledgeRecord, LearnerProfile
 from helpdesk.permissions import can_see_learners, require
@@ -45,7 +45,7 @@ def _page(profile: LearnerProfile, form: KnowledgeForm, **extra: Any) -> str:
 
 
 def _blank() -> KnowledgeForm:
-    return KnowledgeForm(formdata=None, idempotency_key=new_idempotency_key())
+    return ensure_key(KnowledgeForm(formdata=None))
 
 
 @bp.route("/<int:learner_id>/knowledge", methods=["GET", "POST"])

@@ -24,7 +24,7 @@ from helpdesk.evidence.observations import (
 from helpdesk.evidence.redacted_ticket import redacted_ticket
 from helpdesk.evidence.reflections import evidence_tickets
 from helpdesk.extensions import db
-from helpdesk.forms import new_idempotency_key
+from helpdesk.forms import ensure_key, new_idempotency_key
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import LearnerProfile, Observation, Ticket, TicketEvent
 from helpdesk.permissions import can_see_learners, require
@@ -63,7 +63,7 @@ def observations(learner_id: int) -> Result:
     """List the learner's observations; the assessor records a new one."""
     profile = learner_or_abort(learner_id)
     if request.method == "GET":
-        form = ObservationForm(formdata=None, idempotency_key=new_idempotency_key())
+        form = ensure_key(ObservationForm(formdata=None))
         return _list_page(profile, form), 200
     form = ObservationForm()
     form.offer(page(profile, "observations")["framework"], evidence_tickets(learner_id), str)
@@ -214,7 +214,7 @@ def add_pin(observation_id: int) -> Result:
             status, message = exc.status, refuse(exc, form)
         else:
             # The form stays on the page for the next pin: a fresh key, not a replay.
-            status, form = 200, PinForm(formdata=None, idempotency_key=new_idempotency_key())
+            status, form = 200, ensure_key(PinForm(formdata=None))
     if event.ticket_id not in {t.id for t in found.tickets}:
         abort(422)  # not an observed ticket's event: refused, and nowhere to show it
     ticket = _watched(found, event.ticket_id)

@@ -24,7 +24,7 @@ from helpdesk.auth.reset import (
 from helpdesk.auth.services import AccountError, authenticate, register_customer
 from helpdesk.auth.sessions import sign_in, sign_out
 from helpdesk.auth.two_factor_views import begin_code_step
-from helpdesk.forms import new_idempotency_key
+from helpdesk.forms import ensure_key
 from helpdesk.htmx import render
 
 
@@ -64,9 +64,7 @@ def register() -> str | Response | tuple[str, int]:
     """Create a customer account."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    form = RegisterForm()
-    if request.method == "GET":
-        form.idempotency_key.data = new_idempotency_key()
+    form = ensure_key(RegisterForm())
     if form.validate_on_submit():
         try:
             user = register_customer(

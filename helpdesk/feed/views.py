@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from helpdesk.extensions import db
 from helpdesk.feed import bp, services
 from helpdesk.feed.forms import ProblemFromPostForm, ReactionForm, ShareForm
-from helpdesk.forms import category_choices, new_idempotency_key
+from helpdesk.forms import category_choices, ensure_key
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import FeedPost, Ticket
 from helpdesk.permissions import get_ticket_or_404, is_staff, require
@@ -81,11 +81,8 @@ def share() -> Result:
         abort(404)
     ticket: Ticket | None = get_ticket_or_404(ticket_id) if ticket_id is not None else None
     if request.method == "GET":
-        form = ShareForm(
-            formdata=None,
-            quote=services.prefilled_quote(ticket) if ticket else "",
-            idempotency_key=new_idempotency_key(),
-        )
+        quote = services.prefilled_quote(ticket) if ticket else ""
+        form = ensure_key(ShareForm(formdata=None, quote=quote))
         return render_template("feed/share.html", form=form, ticket=ticket), 200
     form = ShareForm()
     if form.validate():
@@ -177,9 +174,7 @@ def turn_into_problem(post_id: int) -> Result:
     """Turn a post into a problem record (once; a replayed post answers like the first)."""
     post = _post_or_404(post_id)
     if request.method == "GET":
-        form = ProblemFromPostForm(
-            formdata=None, idempotency_key=new_idempotency_key(), **services.problem_prefill(post)
-        )
+        form = ensure_key(ProblemFromPostForm(formdata=None, **services.problem_prefill(post)))
     else:
         form = ProblemFromPostForm()
     form.category_id.choices = category_choices(blank="No category")
@@ -214,9 +209,7 @@ def turn_into_problem(post_id: int) -> Result:
         return _turn_page("feed/problem.html", form, post, status, refusal=refusal, turned=True)
     if request.method == "GET":
         return _turn_page("feed/problem.html", form, post, 200)
-    if not form.idempotency_key.data:  # a refused post keeps the key it was sent with
-        form.idempotency_key.data = new_idempotency_key()
-    return _turn_page("feed/problem.html", form, post, 422)
+    return _turn_page("feed/problem.html", ensure_key(form), post, 422)
 
 
 @bp.before_request

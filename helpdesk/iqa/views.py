@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from helpdesk.extensions import db
-from helpdesk.forms import new_idempotency_key
+from helpdesk.forms import ensure_key
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.iqa import bp
 from helpdesk.iqa.display import item_views, samples_page
@@ -82,7 +82,7 @@ def _sample_form(assessor: User | None, form: SampleForm, status: int = 200) -> 
 def new_sample() -> Result:
     """Choose an assessor, learners, PCs and methods, and draw a sample of decisions."""
     if request.method == "GET":
-        form = SampleForm(formdata=None, idempotency_key=new_idempotency_key())
+        form = ensure_key(SampleForm(formdata=None))
         return _sample_form(_assessor(request.args.get("assessor")), form)
     form = SampleForm()
     assessor = _assessor(form.assessor_id.data)

@@ -9,7 +9,7 @@ from helpdesk.attachments.storage import UploadError, check_uploads
 from helpdesk.domain import Status
 from helpdesk.evidence.testimony import learner_for
 from helpdesk.extensions import db
-from helpdesk.forms import category_choices, new_idempotency_key
+from helpdesk.forms import category_choices, ensure_key, new_idempotency_key
 from helpdesk.htmx import render
 from helpdesk.models import Option, Ticket
 from helpdesk.permissions import get_ticket_or_404, is_customer, require, signed_in
@@ -45,13 +45,10 @@ def _raise_page(form: RaiseProblemForm, routes: list, status: int = 200) -> tupl
 @require(is_customer)
 def raise_problem() -> tuple[str, int] | Response:
     """Raise a problem, after seeing the routes that might solve it at once."""
-    form = RaiseProblemForm()
+    form = ensure_key(RaiseProblemForm())
     form.category_id.choices = category_choices(blank="Choose a topic")
     if request.method == "GET":
-        form.idempotency_key.data = new_idempotency_key()
         return _raise_page(form, [])
-    if not form.idempotency_key.data:
-        form.idempotency_key.data = new_idempotency_key()
     if not form.validate():
         return _raise_page(form, [], 422)
     try:

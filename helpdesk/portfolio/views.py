@@ -27,7 +27,7 @@ from helpdesk.evidence.reflections import (
     reflections_for,
 )
 from helpdesk.extensions import db
-from helpdesk.forms import new_idempotency_key
+from helpdesk.forms import ensure_key
 from helpdesk.frameworks import METHODS, Framework, catalogue
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import LearnerProfile, Ticket, User
@@ -132,7 +132,7 @@ def _reflection_data(form: ReflectionForm) -> ReflectionData:
 
 
 def _blank_reflection() -> ReflectionForm:
-    return ReflectionForm(formdata=None, idempotency_key=new_idempotency_key())
+    return ensure_key(ReflectionForm(formdata=None))
 
 
 @bp.route("/<int:learner_id>/reflections", methods=["GET", "POST"])

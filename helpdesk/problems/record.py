@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from helpdesk.evidence.badges import problem_event_badges
 from helpdesk.extensions import db
 from helpdesk.formatting import when
-from helpdesk.forms import new_idempotency_key
+from helpdesk.forms import ensure_key
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import ProblemRecord
 from helpdesk.models.types import utcnow
@@ -155,8 +155,8 @@ def build_forms(
     for name, spec in SPECS.items():
         form: Any = posted.get(name) or spec.cls(formdata=None, **spec.initial(problem))
         form.version.data = problem.version
-        if hasattr(form, "idempotency_key") and not form.idempotency_key.data:
-            form.idempotency_key.data = new_idempotency_key()
+        if hasattr(form, "idempotency_key"):
+            ensure_key(form)
         forms[name] = form
     return forms
 

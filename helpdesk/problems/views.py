@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from helpdesk.approvals import views as inbox_views
 from helpdesk.extensions import db
-from helpdesk.forms import category_choices, new_idempotency_key
+from helpdesk.forms import category_choices, ensure_key
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import CandidateSolution, ProblemApproval, ProblemRecord
 from helpdesk.permissions import is_staff, require
@@ -93,9 +93,7 @@ def new_problem() -> Result:
                 return Response(status=204, headers={"HX-Redirect": url})
             return redirect(url)
     status = 422 if request.method == "POST" else 200
-    if not form.idempotency_key.data:  # a refused post keeps the key it was sent with
-        form.idempotency_key.data = new_idempotency_key()
-    return render("problems/new.html", "new_problem", form=form), status
+    return render("problems/new.html", "new_problem", form=ensure_key(form)), status
 
 
 @bp.route("/problems/<int:problem_id>")

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from helpdesk.auth.services import find_or_create_customer
 from helpdesk.domain import Origin
 from helpdesk.extensions import db
-from helpdesk.forms import category_choices, new_idempotency_key
+from helpdesk.forms import category_choices, ensure_key
 from helpdesk.htmx import render
 from helpdesk.models import Category, Ticket, User
 from helpdesk.models.types import utcnow
@@ -170,9 +170,7 @@ def classify(ticket_id: int) -> tuple[str, int] | Response:
 
 
 def _new_ticket_page(template: str, form: FlaskForm, status: int = 200) -> tuple[str, int]:
-    if not form.idempotency_key.data:
-        form.idempotency_key.data = new_idempotency_key()
-    return render(template, form=form), status
+    return render(template, form=ensure_key(form)), status
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
