@@ -30,10 +30,6 @@ DRIFT_STEPS = 1
 WRONG_CODE = "That code is not right. Use the newest code your app shows."
 
 
-def can_use(user: User) -> bool:
-    return can_set_up_two_factor(user)
-
-
 def required_roles() -> set[str]:
     """The roles that must sign in with a code: the admin's choice, else configuration."""
     row = db.session.get(Setting, REQUIRED_ROLES_KEY)
@@ -64,7 +60,7 @@ def is_required_for(user: User) -> bool:
 
 def must_enrol(user: User) -> bool:
     """True when this person's role requires a code and they have not set one up."""
-    return can_use(user) and not user.two_factor_on and is_required_for(user)
+    return can_set_up_two_factor(user) and not user.two_factor_on and is_required_for(user)
 
 
 def _totp(secret: str) -> pyotp.TOTP:
@@ -89,7 +85,7 @@ def matching_step(secret: str, code: str, last_step: int | None) -> int | None:
 
 def start_set_up(user: User) -> str:
     """Give this person a fresh secret to add to their app; not on until a code proves it."""
-    if not can_use(user):
+    if not can_set_up_two_factor(user):
         raise AccountError("Two-factor sign-in is for staff accounts.")
     if user.two_factor_on:
         raise AccountError("Two-factor sign-in is already on.")
@@ -147,7 +143,7 @@ def disable(user: User, password: str, code: str) -> None:
         raise AccountError("Your role requires two-factor sign-in, so it cannot be turned off.")
     if not verify_password(user.password_hash, password):
         raise AccountError("That is not your current password.", "password")
-    if check_code(user, code) is False:
+    if not check_code(user, code):
         raise AccountError(WRONG_CODE, "code")
     _clear(user)
     audit("two_factor_disabled", user, user)

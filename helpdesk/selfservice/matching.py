@@ -62,16 +62,7 @@ def record_deflection(
     returns the count the first press made."""
     if (first := first_made(Deflection, idempotency_key)) is not None:
         return first
-    # Deflection has no ``user`` relationship, only the column.
-    user_id = user.id if user is not None else None
-    deflection = Deflection(
-        route=route,
-        user_id=user_id,
-        query_text=query_text[:MAX_QUERY],
-        idempotency_key=idempotency_key,
-    )
-    db.session.add(deflection)
-    return commit_or_first(Deflection, idempotency_key) or deflection
+    return _count(route, user, query_text, idempotency_key)
 
 
 def record_solved(
@@ -87,4 +78,19 @@ def record_solved(
     route = active_route(route_id)
     if route is None:
         return None
-    return record_deflection(route, user, query_text, idempotency_key)
+    return _count(route, user, query_text, idempotency_key)
+
+
+def _count(
+    route: Route, user: User | None, query_text: str, idempotency_key: str | None
+) -> Deflection:
+    # Deflection has no ``user`` relationship, only the column.
+    user_id = user.id if user is not None else None
+    deflection = Deflection(
+        route=route,
+        user_id=user_id,
+        query_text=query_text[:MAX_QUERY],
+        idempotency_key=idempotency_key,
+    )
+    db.session.add(deflection)
+    return commit_or_first(Deflection, idempotency_key) or deflection
