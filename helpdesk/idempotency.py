@@ -7,6 +7,7 @@ same key commits first, rolls back and returns that row instead of a duplicate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import String, select
@@ -17,6 +18,7 @@ from helpdesk.extensions import db
 from helpdesk.locking import commit_checked
 
 T = TypeVar("T")
+ALREADY_SENT = "This form was already sent: reload the page and try again."
 
 
 class Idempotent:
@@ -66,3 +68,12 @@ def commit_or_first(model: type[T], key: str | None) -> T | None:
             return existing
         raise
     return None
+
+
+def replayed(row: T, ours: bool, refuse: Callable[[str], Exception]) -> T:
+    """The row an earlier post of this same form made, when ``ours``; a key that made
+    something else (another record's form, another person's) is not a replay of this
+    post, and is refused with ``refuse(ALREADY_SENT)``."""
+    if not ours:
+        raise refuse(ALREADY_SENT)
+    return row

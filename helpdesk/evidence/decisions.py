@@ -40,6 +40,11 @@ class AssessmentError(EvidenceError):
     replaced, 422 what was typed (``field`` names the input)."""
 
 
+def already_decided(message: str) -> AssessmentError:
+    """A 409 refusal: done already, or by another form."""
+    return AssessmentError(message, status=409)
+
+
 def initials(user: User) -> str:
     """'Ari Assessor' -> 'AA': what the evidence log's "Assessor initials" column shows."""
     words = [w for w in (user.name or "").replace("-", " ").split() if w[:1].isalpha()]

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from helpdesk.evidence.decisions import (
     FEEDBACK_MAX,
     AssessmentError,
+    already_decided,
     check_assessor,
     clean_text,
     initials,
@@ -22,7 +23,7 @@ from helpdesk.evidence.decisions import (
 )
 from helpdesk.extensions import db
 from helpdesk.frameworks import Framework, catalogue
-from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
+from helpdesk.idempotency import commit_or_first, first_made, flush_or_first, replayed
 from helpdesk.locking import reread_locked
 from helpdesk.models import EvidenceCode, EvidenceRecord, KnowledgeRecord, User
 from helpdesk.models.types import utcnow
@@ -159,11 +160,7 @@ def _replayed(record: KnowledgeRecord, assessor: User, learner: User) -> Knowled
         and record.learner_id == learner.id
         and record.method in ASSESSOR_METHODS
     )
-    if not ours:
-        raise AssessmentError(
-            "This form was already sent: reload the page and try again.", status=409
-        )
-    return record
+    return replayed(record, ours, already_decided)
 
 
 def write_answer(learner: User, code: str, answer: str) -> KnowledgeRecord:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
 
 from sqlalchemy import select
 
 from helpdesk.evidence.decisions import (
     AssessmentError,
+    already_decided,
     check_assessor,
     clean_text,
     initials,
@@ -25,7 +25,7 @@ from helpdesk.evidence.decisions import (
 from helpdesk.evidence.redaction import evidence_ticket_ids
 from helpdesk.extensions import db
 from helpdesk.frameworks import Criterion, Framework, catalogue
-from helpdesk.idempotency import commit_or_first, first_made
+from helpdesk.idempotency import commit_or_first, first_made, replayed
 from helpdesk.locking import reread_locked
 from helpdesk.models import (
     EvidenceCode,
@@ -44,21 +44,6 @@ PLACE_MAX = 120
 TEXT_MAX = 4000
 PIN_MAX = 2000
 SUMMARY_MAX = 240
-
-T = TypeVar("T")
-
-
-def _replayed(found: T, ours: bool) -> T:
-    """What an earlier post of this same form made; a key another form's post used is
-    refused (it is not a replay of this one).
-
-    :raise AssessmentError: 409 when the key made something else.
-    """
-    if not ours:
-        raise AssessmentError(
-            "This form was already sent: reload the page and try again.", status=409
-        )
-    return found
 
 
 def coverable(framework: Framework) -> tuple[Criterion, ...]:
@@ -146,7 +131,7 @@ def record_observation(
     """
     idempotency_key = idempotency_key or None
     if (earlier := first_made(Observation, idempotency_key)) is not None:
-        return _replayed(earlier, _observed_by(earlier, assessor, learner))
+        return replayed(earlier, _observed_by(earlier, assessor, learner), already_decided)
     profile = check_assessor(assessor, learner)
     framework = catalogue().frameworks[profile.framework]
     moment = _moment(observed_on)
@@ -174,7 +159,7 @@ def record_observation(
     )
     db.session.add(observation)
     if (earlier := commit_or_first(Observation, idempotency_key)) is not None:
-        return _replayed(earlier, _observed_by(earlier, assessor, learner))
+        return replayed(earlier, _observed_by(earlier, assessor, learner), already_decided)
     return observation
 
 
@@ -201,7 +186,9 @@ def pin(
     """
     idempotency_key = idempotency_key or None
     if (earlier := first_made(ObservationPin, idempotency_key)) is not None:
-        return _replayed(earlier, _pinned_here(earlier, observation, ticket_event, by))
+        return replayed(
+            earlier, _pinned_here(earlier, observation, ticket_event, by), already_decided
+        )
     if by is not None and by.id != observation.assessor_id:
         raise AssessmentError("Only the observing assessor pins comments.", status=403)
     if observation.assessor_confirmed_at is not None:
@@ -217,7 +204,9 @@ def pin(
     )
     db.session.add(found)
     if (earlier := commit_or_first(ObservationPin, idempotency_key)) is not None:
-        return _replayed(earlier, _pinned_here(earlier, observation, ticket_event, by))
+        return replayed(
+            earlier, _pinned_here(earlier, observation, ticket_event, by), already_decided
+        )
     return found
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from helpdesk.extensions import db
-from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
+from helpdesk.idempotency import commit_or_first, first_made, flush_or_first, replayed
 from helpdesk.locking import commit_checked, reread_locked
 from helpdesk.models import FeedPost, FeedReaction, ProblemRecord, Ticket, User
 from helpdesk.problems.services import create_problem
@@ -315,9 +315,7 @@ def _opened_by(post: FeedPost, idempotency_key: str | None) -> ProblemRecord | N
     sent with another form is refused (it is not a replay of this post)."""
     if (first := first_made(ProblemRecord, idempotency_key)) is None:
         return None
-    if first.id != post.problem_id:
-        raise FeedError("This form was already sent: reload the page and try again.")
-    return first
+    return replayed(first, first.id == post.problem_id, FeedError)
 
 
 def turn_into_problem(

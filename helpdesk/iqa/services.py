@@ -23,7 +23,7 @@ from helpdesk.domain import Role
 from helpdesk.evidence.redaction import RedactionContext, portfolio_context
 from helpdesk.extensions import db
 from helpdesk.frameworks import METHODS, catalogue
-from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
+from helpdesk.idempotency import commit_or_first, first_made, flush_or_first, replayed
 from helpdesk.models import (
     EvidenceCode,
     EvidenceRecord,
@@ -243,9 +243,8 @@ def _replayed(sample: IqaSample, iqa: User, request: SampleRequest) -> IqaSample
 
     :raise SampleError: 409 when the key drew another sample.
     """
-    if sample.iqa_id != iqa.id or sample.assessor_id != request.assessor_id:
-        raise SampleError("This form was already sent: reload the page and try again.", status=409)
-    return sample
+    ours = sample.iqa_id == iqa.id and sample.assessor_id == request.assessor_id
+    return replayed(sample, ours, lambda message: SampleError(message, status=409))
 
 
 def draw_sample(

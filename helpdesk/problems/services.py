@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from helpdesk.evidence.capture import capture_problem_event
 from helpdesk.extensions import db
-from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
+from helpdesk.idempotency import commit_or_first, first_made, flush_or_first, replayed
 from helpdesk.locking import commit_checked
 from helpdesk.models import (
     CandidateSolution,
@@ -71,20 +71,12 @@ def _event(
 _commit = commit_checked
 
 
-def _replayed(row: T, same_form: bool) -> T:
-    """The row an earlier post of this form made; a key sent with another form (another
-    record's, or another person's) is refused: it is not a replay of this post."""
-    if not same_form:
-        raise ProblemError("This form was already sent: reload the page and try again.")
-    return row
-
-
 def _replay_or_check(
     model: type[M], key: str | None, problem: ProblemRecord, expected_version: int | None
 ) -> M | None:
     """A replay's first row; else None once the record is unchanged since read and open."""
     if (first := first_made(model, key)) is not None:
-        return _replayed(first, first.problem_id == problem.id)
+        return replayed(first, first.problem_id == problem.id, ProblemError)
     check_version(problem, expected_version)
     if not problem.is_open:
         raise ProblemError("This problem record is closed.")
@@ -162,7 +154,7 @@ def create_problem(
     if not actor.is_staff:
         raise ProblemError("Only staff can open problem records.")
     if (first := first_made(ProblemRecord, idempotency_key)) is not None:
-        return _replayed(first, first.created_by_id == actor.id)
+        return replayed(first, first.created_by_id == actor.id, ProblemError)
     title = _text(title, "title", "The title", 200)
     category = db.session.get(Category, category_id) if category_id else None
     if category_id and category is None:
@@ -178,13 +170,13 @@ def create_problem(
     )
     db.session.add(problem)
     if (first := flush_or_first(ProblemRecord, idempotency_key)) is not None:
-        return _replayed(first, first.created_by_id == actor.id)
+        return replayed(first, first.created_by_id == actor.id, ProblemError)
     _event(problem, actor, "created", title)
     _link(problem, actor, tickets)
     db.session.flush()
     _alert(problem, actor, "a new problem record was opened")
     if (first := commit_or_first(ProblemRecord, idempotency_key)) is not None:
-        return _replayed(first, first.created_by_id == actor.id)
+        return replayed(first, first.created_by_id == actor.id, ProblemError)
     return problem
 
 
@@ -237,7 +229,7 @@ def record_action(
     with db.session.no_autoflush:  # a racing replay's key shows at the commit, not midway
         event = _event(problem, actor, "action", text, idempotency_key=idempotency_key)
     if (first := commit_or_first(ProblemEvent, idempotency_key)) is not None:
-        return _replayed(first, first.problem_id == problem.id)
+        return replayed(first, first.problem_id == problem.id, ProblemError)
     return event
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from helpdesk.audit import audit
 from helpdesk.extensions import db
 from helpdesk.formatting import money
-from helpdesk.idempotency import commit_or_first, flush_or_first
+from helpdesk.idempotency import commit_or_first, flush_or_first, replayed
 from helpdesk.models import (
     CandidateSolution,
     ProblemApproval,
@@ -25,7 +25,6 @@ from helpdesk.problems.services import (
     _commit,
     _event,
     _replay_or_check,
-    _replayed,
     _text,
 )
 from helpdesk.tickets import authority
@@ -86,10 +85,10 @@ def add_solution(
     )
     db.session.add(solution)
     if (first := flush_or_first(CandidateSolution, idempotency_key)) is not None:
-        return _replayed(first, first.problem_id == problem.id)
+        return replayed(first, first.problem_id == problem.id, ProblemError)
     _event(problem, actor, "solution_added", description, solution_id=solution.id)
     if (first := commit_or_first(CandidateSolution, idempotency_key)) is not None:
-        return _replayed(first, first.problem_id == problem.id)
+        return replayed(first, first.problem_id == problem.id, ProblemError)
     return solution
 
 
