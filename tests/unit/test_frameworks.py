@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from helpdesk.frameworks import DATA, FrameworkError, catalogue, load
-
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+from tests.seeds import seeds_dir
 
 
 def seed(prefix: str) -> str:
-    [path] = SEEDS.glob(f"{prefix}_*.txt")
+    [path] = seeds_dir().glob(f"{prefix}_*.txt")
     return path.read_text(encoding="utf-8")
 
 
 def test_the_seeds_are_there():
-    assert len(list(SEEDS.glob("00?_*.txt"))) >= 4, f"seeds not found under {SEEDS}"
+    seeds = seeds_dir()
+    assert len(list(seeds.glob("00?_*.txt"))) >= 4, f"seeds not found under {seeds}"
 
 
 def test_framework_a_has_every_pc_and_knowledge_item_of_seed_000():
