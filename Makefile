@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := wsgi.py
+# The port `make run` serves on: `make run PORT=5050`.
+PORT ?= 5000
 
 # Debian packages the test suite needs: Chromium for browser tests, PostgreSQL 15
 # server binaries for the PostgreSQL run, Pango and a font for WeasyPrint's PDFs.
@@ -23,8 +25,8 @@ install: $(STAMP)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
-	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
-	FLASK_DEBUG=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
+	FLASK_DEBUG=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 system-deps:
 	@missing=""; \
