@@ -26,18 +26,14 @@ from helpdesk.models import (
 from helpdesk.models.problem import category_supervisors
 from helpdesk.money import MAX_AMOUNT_MINOR, format_pounds
 from helpdesk.notifications.services import supervisors
+from helpdesk.refusals import Refusal
 
 USERS_PAGE_SIZE = 50
 ALL_ROLES = frozenset(r.value for r in Role)
 
 
-class AdminError(Exception):
+class AdminError(Refusal):
     """A refused admin change, with the message to show and the form field it belongs to."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # --- Users ---------------------------------------------------------------------------
