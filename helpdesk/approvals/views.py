@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from helpdesk.approvals import bp
+from helpdesk.approvals.blueprint import bp
 from helpdesk.approvals.forms import DecideApprovalForm, DecideConfirmationForm
 from helpdesk.extensions import db
 from helpdesk.htmx import render, wants_fragment

@@ -9,11 +9,11 @@ from helpdesk.attachments.storage import UploadError, check_uploads
 from helpdesk.domain import Status
 from helpdesk.evidence.testimony import learner_for
 from helpdesk.extensions import db
-from helpdesk.forms import category_choices, ensure_key, new_idempotency_key
+from helpdesk.forms import attach_refusal, category_choices, ensure_key, new_idempotency_key
 from helpdesk.htmx import render
 from helpdesk.models import Option, Ticket
 from helpdesk.permissions import get_ticket_or_404, is_customer, require, signed_in
-from helpdesk.portal import bp
+from helpdesk.portal.blueprint import bp
 from helpdesk.portal.forms import (
     ConfirmResolutionForm,
     CustomerReplyForm,
@@ -76,7 +76,7 @@ def raise_problem() -> tuple[str, int] | Response:
             uploads=uploads,
         )
     except WorkflowError as exc:
-        getattr(form, exc.field or "description").errors.append(exc.message)
+        attach_refusal(form, exc, "description")
         return _raise_page(form, [], 422)
     if created:
         flash(f"Thank you. Your problem is logged as {ticket.reference}.", "success")
@@ -165,7 +165,7 @@ def reply(ticket_id: int) -> tuple[str, int] | Response:
             found, current_user, form.body.data or "", idempotency_key=form.idempotency_key.data
         )
     except WorkflowError as exc:
-        form.body.errors.append(exc.message)
+        attach_refusal(form, exc, "body")
         return _ticket_page(found, form, 422)
     if request.headers.get("HX-Request"):
         # formdata=None: an empty box, not the message just sent (Flask-WTF binds request.form).
@@ -248,9 +248,7 @@ def confirm(ticket_id: int) -> tuple[str, int] | Response:
         )
     except WorkflowError as exc:
         db.session.rollback()
-        target = getattr(form, exc.field or "", None)
-        if target is not None:
-            target.errors = [*target.errors, exc.message]
+        if attach_refusal(form, exc):
             return _ticket_page(found, reply_form, 422, confirm=form)
         return _ticket_page(found, reply_form, 422, message=exc.message)
     if form.solved.data == "yes":
