@@ -29,6 +29,7 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.models.guards import ERASED_TEXT, erasure
+from helpdesk.refusals import Refusal
 
 # The customer's own words in their tickets' timelines.
 OWN_WORDS_KINDS = frozenset({"created", "customer_message", "customer_reopened", "option_declined"})
@@ -36,7 +37,7 @@ OWN_WORDS_KINDS = frozenset({"created", "customer_message", "customer_reopened",
 MIN_SWEPT_NAME = 4
 
 
-class DataRightsError(Exception):
+class DataRightsError(Refusal):
     """A refused request, with the message to show."""
 
 

@@ -15,6 +15,7 @@ from wtforms.validators import ValidationError
 
 from helpdesk.extensions import db
 from helpdesk.models import Category
+from helpdesk.refusals import Refusal
 
 
 def new_idempotency_key() -> str:
@@ -30,6 +31,17 @@ def ensure_key(form: F) -> F:
     if not form.idempotency_key.data:
         form.idempotency_key.data = new_idempotency_key()
     return form
+
+
+def attach_refusal(form: FlaskForm | None, refusal: Refusal, default: str | None = None) -> bool:
+    """Put the refusal's message next to its field (else ``default``); whether one fitted."""
+    for name in (refusal.field, default):
+        if form is not None and name and name in form:
+            field = form[name]
+            # A field not yet validated holds its errors as a tuple, so build a new list.
+            field.errors = [*field.errors, refusal.message]
+            return True
+    return False
 
 
 def category_choices(blank: str | None = None) -> dict[str, str]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from helpdesk.extensions import db
 from helpdesk.locking import commit_checked
+from helpdesk.refusals import StaleTicketError
 
 T = TypeVar("T")
 ALREADY_SENT = "This form was already sent: reload the page and try again."
@@ -58,8 +59,6 @@ def commit_or_first(model: type[T], key: str | None) -> T | None:
     :raise IntegrityError: when the failure was not about this key.
     :raise StaleTicketError: when a version race lost and no replay explains it.
     """
-    from helpdesk.tickets.workflow import StaleTicketError  # workflow imports the models
-
     try:
         commit_checked()
     except (IntegrityError, StaleTicketError):

@@ -8,6 +8,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm.exc import NoResultFound, StaleDataError
 
 from helpdesk.extensions import Model, db
+from helpdesk.refusals import StaleTicketError
 
 M = TypeVar("M", bound=Model)
 
@@ -35,8 +36,6 @@ def commit_checked() -> None:
 
     :raise StaleTicketError: when another request changed the row since it was read.
     """
-    from helpdesk.tickets.workflow import StaleTicketError  # workflow imports the models
-
     try:
         db.session.commit()
     except StaleDataError as exc:

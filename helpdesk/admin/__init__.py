@@ -1,8 +1,4 @@
-from flask import Blueprint
-
-bp = Blueprint("admin", __name__)
-
-from helpdesk.admin import (  # noqa: E402,F401
+from helpdesk.admin import (  # noqa: F401 (registers the routes on bp)
     audit_views,
     catalogue,
     framework_views,
@@ -10,3 +6,4 @@ from helpdesk.admin import (  # noqa: E402,F401
     sla_views,
     views,
 )
+from helpdesk.admin.blueprint import bp as bp

@@ -12,7 +12,7 @@ from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
 from helpdesk import data_rights
-from helpdesk.admin import bp
+from helpdesk.admin.blueprint import bp
 from helpdesk.admin.pages import after_id
 from helpdesk.audit import ACTIONS, list_entries
 from helpdesk.htmx import render

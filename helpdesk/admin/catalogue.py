@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from helpdesk.admin import bp, services
+from helpdesk.admin import services
+from helpdesk.admin.blueprint import bp
 from helpdesk.admin.forms import CategoryForm, NewCategoryForm, NewRouteForm, RouteForm
 from helpdesk.admin.pages import form_page
 from helpdesk.admin.services import AdminError, RouteFields

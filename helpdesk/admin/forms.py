@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from helpdesk.auth.services import PASSWORD_MIN
 from helpdesk.domain import ROUTE_KIND_LABELS, Role
 from helpdesk.forms import ChoiceField
+from helpdesk.models import User
 from helpdesk.money import MoneyError, parse_money, pounds_text
 
 ROLE_LABELS: dict[str, str] = {
@@ -124,6 +125,17 @@ class EditUserForm(FlaskForm):
     authority_limit = _limit_field()
     can_approve_exceptions = _exceptions_field()
     active = BooleanField("Account active (untick to disable it and sign the person out)")
+
+
+def user_form_data(user: User) -> dict[str, Any]:
+    """What the edit form shows for a person before anything is posted."""
+    return {
+        "name": user.name,
+        "roles": sorted(user.role_names),
+        "authority_limit": user.authority_limit_minor,
+        "can_approve_exceptions": user.can_approve_exceptions,
+        "active": user.active,
+    }
 
 
 class ResetTwoFactorForm(FlaskForm):

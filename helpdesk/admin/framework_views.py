@@ -8,8 +8,9 @@ from typing import Any
 from flask import abort, flash, redirect, url_for
 from werkzeug.wrappers import Response
 
-from helpdesk.admin import bp, services
-from helpdesk.admin.forms import EditUserForm
+from helpdesk.admin import services
+from helpdesk.admin.blueprint import bp
+from helpdesk.admin.forms import EditUserForm, user_form_data
 from helpdesk.admin.framework_forms import FrameworkRuleForm, LearnerProfileForm
 from helpdesk.admin.pages import attach_error
 from helpdesk.admin.services import AdminError, FrameworkRuleView
@@ -42,8 +43,6 @@ def learner_panel(user: User | None, form: LearnerProfileForm | None = None) -> 
 @require(can_manage_users)
 def learner_profile(user_id: int) -> Result:
     """Set the framework a learner is assessed against and their assessors."""
-    from helpdesk.admin.views import _user_data  # here: that module imports this one
-
     user = get_user_or_404(user_id)
     form = LearnerProfileForm(prefix="learner")
     form.offer(services.framework_choices(), services.assessor_choices(exclude=user))
@@ -65,7 +64,7 @@ def learner_profile(user_id: int) -> Result:
     panel = learner_panel(user, form)
     page = render(
         "admin/user_form.html",
-        form=EditUserForm(formdata=None, data=_user_data(user)),
+        form=EditUserForm(formdata=None, data=user_form_data(user)),
         user=user,
         error=None if panel else error,
         learner_error=error,

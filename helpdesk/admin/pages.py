@@ -8,16 +8,13 @@ from flask import request
 from flask_wtf import FlaskForm
 
 from helpdesk.admin.services import AdminError
+from helpdesk.forms import attach_refusal
 from helpdesk.htmx import render
 
 
 def attach_error(form: FlaskForm, error: AdminError) -> str | None:
     """Put a refusal next to its field; return it when no field of the form fits."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        return error.message
-    field.errors = [*field.errors, error.message]
-    return None
+    return None if attach_refusal(form, error) else error.message
 
 
 def form_page(

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from wtforms import IntegerField, SelectMultipleField
 from wtforms.validators import InputRequired, NumberRange
 
-from helpdesk.admin import bp
+from helpdesk.admin.blueprint import bp
 from helpdesk.admin.forms import ROLE_LABELS, select_choices
 from helpdesk.auth import two_factor
 from helpdesk.domain import WORKFORCE_ROLES

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from helpdesk.admin import bp
+from helpdesk.admin.blueprint import bp
 from helpdesk.domain import PRIORITY_LABELS
 from helpdesk.extensions import db
 from helpdesk.htmx import render

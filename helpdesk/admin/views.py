@@ -8,8 +8,15 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
-from helpdesk.admin import bp, services
-from helpdesk.admin.forms import ROLE_LABELS, EditUserForm, NewUserForm, ResetTwoFactorForm
+from helpdesk.admin import services
+from helpdesk.admin.blueprint import bp
+from helpdesk.admin.forms import (
+    ROLE_LABELS,
+    EditUserForm,
+    NewUserForm,
+    ResetTwoFactorForm,
+    user_form_data,
+)
 from helpdesk.admin.framework_views import learner_panel
 from helpdesk.admin.pages import after_id, form_page
 from helpdesk.admin.services import AdminError
@@ -63,16 +70,6 @@ def new_user() -> tuple[str, int] | Response:
     return redirect(url_for("admin.users"))
 
 
-def _user_data(user: User) -> dict[str, Any]:
-    return {
-        "name": user.name,
-        "roles": sorted(user.role_names),
-        "authority_limit": user.authority_limit_minor,
-        "can_approve_exceptions": user.can_approve_exceptions,
-        "active": user.active,
-    }
-
-
 def _user_extras(user: User, reset_form: ResetTwoFactorForm | None = None) -> dict[str, Any]:
     reset_form = reset_form or ResetTwoFactorForm(formdata=None)
     return {"reset_form": reset_form, **learner_panel(user)}
@@ -83,7 +80,7 @@ def _user_extras(user: User, reset_form: ResetTwoFactorForm | None = None) -> di
 def edit_user(user_id: int) -> tuple[str, int] | Response:
     """Change a person's name, roles, limit of authority, exceptions flag and active flag."""
     user = get_user_or_404(user_id)
-    form = EditUserForm() if request.method == "POST" else EditUserForm(data=_user_data(user))
+    form = EditUserForm() if request.method == "POST" else EditUserForm(data=user_form_data(user))
     if not form.validate_on_submit():
         return form_page("admin/user_form.html", form, user=user, **_user_extras(user))
     try:
@@ -117,7 +114,7 @@ def reset_two_factor(user_id: int) -> Response | tuple[str, int]:
         return redirect(url_for("admin.edit_user", user_id=user.id))
     reset_form = ResetTwoFactorForm()
     if not reset_form.validate_on_submit():
-        form = EditUserForm(formdata=None, data=_user_data(user))
+        form = EditUserForm(formdata=None, data=user_form_data(user))
         return form_page("admin/user_form.html", form, user=user, **_user_extras(user, reset_form))
     two_factor.reset(user, actor=current_user._get_current_object())
     if user.id == current_user.id:

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("approvals", __name__)
-
-from helpdesk.approvals import views  # noqa: E402,F401
+from helpdesk.approvals import views  # noqa: F401 (registers the routes on bp)
+from helpdesk.approvals.blueprint import bp as bp

@@ -1,21 +1,26 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from helpdesk.approvals import bp
+from helpdesk.actions import fragment_or_redirect, run_action
+from helpdesk.approvals.blueprint import bp
 from helpdesk.approvals.forms import DecideApprovalForm, DecideConfirmationForm
 from helpdesk.extensions import db
-from helpdesk.htmx import render, wants_fragment
+from helpdesk.forms import attach_refusal
+from helpdesk.htmx import render
 from helpdesk.models import Approval, Confirmation
 from helpdesk.permissions import is_staff, require
 from helpdesk.problems.forms import DecisionForm as ProblemDecisionForm
 from helpdesk.problems.solutions import approvals_for as problem_approvals_for
+from helpdesk.refusals import Refusal
 from helpdesk.tickets import authority
 from helpdesk.tickets.options import decide_approval, decide_confirmation
-from helpdesk.tickets.workflow import WorkflowError
 
 
 def _inbox(
@@ -67,6 +72,12 @@ def _inbox(
     )
 
 
+def _refused(form: FlaskForm, exc: Refusal, field: str, **forms: Any) -> tuple[str, int]:
+    """A decision lost to a race is answered like any refusal: 422, next to the field."""
+    attach_refusal(form, exc, field)
+    return _inbox(status=422, **forms)
+
+
 @bp.route("/approvals")
 @require(is_staff)
 def inbox() -> tuple[str, int]:
@@ -87,23 +98,21 @@ def decide(approval_id: int) -> tuple[str, int] | Response:
             flash("That request was already decided or voided.", "info")
             return redirect(url_for("approvals.inbox"))
         abort(403)
-    if not form.validate():
-        return _inbox(approval_forms={approval.id: form}, status=422)
-    try:
-        decide_approval(
+    return run_action(
+        form,
+        lambda: decide_approval(
             approval,
             current_user,
             approve=form.decision.data == "approve",
             reason=form.reason.data or "",
-        )
-    except WorkflowError as exc:
-        db.session.rollback()
-        form.reason.errors = [exc.message]
-        return _inbox(approval_forms={approval.id: form}, status=422)
-    if wants_fragment():
-        return _inbox()
-    flash("Decision recorded; the requester has been told.", "success")
-    return redirect(url_for("approvals.inbox"))
+        ),
+        redraw=lambda status, _: _inbox(approval_forms={approval.id: form}, status=status),
+        done=lambda: fragment_or_redirect(
+            _inbox, url_for("approvals.inbox"), "Decision recorded; the requester has been told."
+        ),
+        default_field="reason",
+        on_stale=lambda exc: _refused(form, exc, "reason", approval_forms={approval.id: form}),
+    )
 
 
 @bp.route("/confirmations/<int:confirmation_id>", methods=["POST"])
@@ -114,20 +123,20 @@ def confirm(confirmation_id: int) -> tuple[str, int] | Response:
     if confirmation is None or confirmation.colleague_id != current_user.id:
         abort(404)
     form = DecideConfirmationForm()
-    if not form.validate():
-        return _inbox(confirmation_forms={confirmation.id: form}, status=422)
-    try:
-        decide_confirmation(
+    return run_action(
+        form,
+        lambda: decide_confirmation(
             confirmation,
             current_user,
             confirm=form.decision.data == "confirm",
             comment=form.comment.data or "",
-        )
-    except WorkflowError as exc:
-        db.session.rollback()
-        form.comment.errors = [exc.message]
-        return _inbox(confirmation_forms={confirmation.id: form}, status=422)
-    if wants_fragment():
-        return _inbox()
-    flash("Thank you; your colleague has been told.", "success")
-    return redirect(url_for("approvals.inbox"))
+        ),
+        redraw=lambda status, _: _inbox(confirmation_forms={confirmation.id: form}, status=status),
+        done=lambda: fragment_or_redirect(
+            _inbox, url_for("approvals.inbox"), "Thank you; your colleague has been told."
+        ),
+        default_field="comment",
+        on_stale=lambda exc: _refused(
+            form, exc, "comment", confirmation_forms={confirmation.id: form}
+        ),
+    )

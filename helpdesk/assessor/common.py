@@ -13,6 +13,7 @@ from helpdesk.evidence.capture import learner_profile
 from helpdesk.evidence.decisions import AssessmentError
 from helpdesk.evidence.redaction import portfolio_context
 from helpdesk.extensions import db
+from helpdesk.forms import attach_refusal
 from helpdesk.frameworks import catalogue
 from helpdesk.models import LearnerProfile, User
 from helpdesk.permissions import can_assess, can_decide, can_see_learners
@@ -62,9 +63,7 @@ def refuse(exc: AssessmentError, form: FlaskForm | None = None) -> str | None:
         abort(403)
     if exc.status == 404:
         abort(404)
-    target = getattr(form, exc.field, None) if form is not None and exc.field else None
-    if target is not None and exc.status == 422:
-        target.errors = [*target.errors, exc.message]
+    if exc.status == 422 and attach_refusal(form, exc):
         return None
     return exc.message
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
-from helpdesk.assessor import bp
+from helpdesk.assessor.blueprint import bp
 from helpdesk.assessor.common import Result, done, learner_or_abort, page, refuse
 from helpdesk.assessor.forms import ConfirmForm, ObservationForm, PinForm
 from helpdesk.evidence.decisions import AssessmentError

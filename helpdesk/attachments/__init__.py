@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("attachments", __name__)
-
-from helpdesk.attachments import views  # noqa: E402,F401
+from helpdesk.attachments import views  # noqa: F401 (registers the routes on bp)
+from helpdesk.attachments.blueprint import bp as bp

@@ -12,6 +12,7 @@ from werkzeug.utils import secure_filename
 
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Ticket, TicketEvent, User
+from helpdesk.refusals import Refusal
 
 # Extension -> the content type we serve it as. Nothing a browser would run.
 ALLOWED_TYPES = {
@@ -25,10 +26,11 @@ ALLOWED_TYPES = {
 }
 
 
-class UploadError(Exception):
+class UploadError(Refusal):
+    """A refused upload; the message says what to change."""
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from flask import abort, send_file
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from helpdesk.attachments import bp
+from helpdesk.attachments.blueprint import bp
 from helpdesk.attachments.storage import path_of
 from helpdesk.extensions import db
 from helpdesk.models import Attachment

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from helpdesk.auth import two_factor_views, views  # noqa: E402,F401
+from helpdesk.auth import two_factor_views, views  # noqa: F401 (registers the routes on bp)
+from helpdesk.auth.blueprint import bp as bp

@@ -16,13 +16,11 @@ from helpdesk.domain import Role
 from helpdesk.extensions import db
 from helpdesk.idempotency import commit_or_first, first_made
 from helpdesk.models import User
+from helpdesk.refusals import Refusal
 
 
-class AccountError(Exception):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class AccountError(Refusal):
+    """A refused account change; the message is for the person, ``field`` the input."""
 
 
 def normalise_email(email: str) -> str:

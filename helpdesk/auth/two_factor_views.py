@@ -12,12 +12,14 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from helpdesk.audit import audit
-from helpdesk.auth import bp, two_factor
+from helpdesk.auth import two_factor
+from helpdesk.auth.blueprint import bp
 from helpdesk.auth.forms import CodeForm, DisableTwoFactorForm
 from helpdesk.auth.redirects import safe_next
 from helpdesk.auth.services import AccountError
 from helpdesk.auth.sessions import sign_in
 from helpdesk.extensions import db, limiter
+from helpdesk.forms import attach_refusal
 from helpdesk.htmx import render
 from helpdesk.models import User
 from helpdesk.permissions import can_set_up_two_factor, require
@@ -127,7 +129,7 @@ def two_factor_page() -> tuple[str, int] | Response:
         try:
             two_factor.enable(user, form.code.data or "")
         except AccountError as exc:
-            form.code.errors.append(exc.message)
+            attach_refusal(form, exc, "code")
         else:
             sign_in(user)  # enabling ended every session, this one included
             flash("Two-factor sign-in is on. Other browsers have been signed out.", "success")
@@ -157,9 +159,7 @@ def two_factor_off() -> tuple[str, int] | Response:
         try:
             two_factor.disable(user, form.password.data or "", form.code.data or "")
         except AccountError as exc:
-            if exc.field:
-                getattr(form, exc.field).errors.append(exc.message)
-            else:
+            if not attach_refusal(form, exc):
                 form.form_errors.append(exc.message)
         else:
             flash("Two-factor sign-in is off.", "info")

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from helpdesk.audit import audit_failed_login
-from helpdesk.auth import bp
+from helpdesk.auth.blueprint import bp
 from helpdesk.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -24,7 +24,7 @@ from helpdesk.auth.reset import (
 from helpdesk.auth.services import AccountError, authenticate, register_customer
 from helpdesk.auth.sessions import sign_in, sign_out
 from helpdesk.auth.two_factor_views import begin_code_step
-from helpdesk.forms import ensure_key
+from helpdesk.forms import attach_refusal, ensure_key
 from helpdesk.htmx import render
 
 
@@ -74,7 +74,7 @@ def register() -> str | Response | tuple[str, int]:
                 idempotency_key=form.idempotency_key.data or None,
             )
         except AccountError as exc:
-            getattr(form, exc.field or "email").errors.append(exc.message)
+            attach_refusal(form, exc, "email")
             return render("auth/register.html", form=form), 422
         sign_in(user)
         flash("Welcome! Your account is ready.", "success")
@@ -110,7 +110,7 @@ def reset_password(token: str) -> Response | tuple[Response, int]:
         try:
             set_new_password(user, form.password.data or "")
         except AccountError as exc:
-            form.password.errors.append(exc.message)
+            attach_refusal(form, exc, "password")
         else:
             changed = "Your password has changed. Any other sessions have been signed out."
             if user.two_factor_on:
@@ -135,7 +135,7 @@ def account_password() -> str | Response | tuple[str, int]:
             user = current_user._get_current_object()
             change_password(user, form.current_password.data or "", form.password.data or "")
         except AccountError as exc:
-            getattr(form, exc.field or "password").errors.append(exc.message)
+            attach_refusal(form, exc, "password")
         else:
             sign_in(user)
             flash("Your password has changed. Any other sessions have been signed out.", "success")

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("errors", __name__)
-
-from helpdesk.errors import handlers  # noqa: E402,F401
+from helpdesk.errors import handlers  # noqa: F401 (registers the routes on bp)
+from helpdesk.errors.blueprint import bp as bp

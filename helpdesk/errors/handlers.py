@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 from werkzeug.wrappers import Response
 
-from helpdesk.errors import bp
+from helpdesk.errors.blueprint import bp
 from helpdesk.extensions import db
 from helpdesk.htmx import render, wants_fragment
 

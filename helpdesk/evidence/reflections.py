@@ -13,6 +13,7 @@ from helpdesk.frameworks import Framework
 from helpdesk.idempotency import commit_or_first, first_made
 from helpdesk.models import LearnerProfile, ReflectiveAccount, Ticket, User
 from helpdesk.models.types import utcnow
+from helpdesk.refusals import Refusal
 from helpdesk.validation import required_text
 
 TITLE_MAX = 200
@@ -27,13 +28,8 @@ PARTS = {
 }
 
 
-class ReflectionError(Exception):
+class ReflectionError(Refusal):
     """The account cannot be saved as sent; the message is for the learner."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)

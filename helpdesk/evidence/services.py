@@ -13,23 +13,18 @@ from helpdesk.extensions import db
 from helpdesk.locking import reread_locked
 from helpdesk.models import EvidenceCode, EvidenceRecord
 from helpdesk.models.types import utcnow
+from helpdesk.refusals import Refusal
 from helpdesk.validation import required_text
 
 NOTE_MAX = 4000
 REASON_MAX = 1000
 
 
-class EvidenceError(Exception):
+class EvidenceError(Refusal):
     """A refused change to evidence: the message, the field it belongs to, an HTTP status.
 
     403 not the learner's own, 409 already decided (immutable), 422 what was typed.
     """
-
-    def __init__(self, message: str, field: str | None = None, status: int = 422) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status = status
 
 
 def decided_message(record: EvidenceRecord) -> str:

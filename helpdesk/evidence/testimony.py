@@ -31,6 +31,7 @@ from helpdesk.models import (
     WitnessTestimony,
 )
 from helpdesk.models.types import utcnow
+from helpdesk.refusals import Refusal
 
 SALT = "satisfaction-feedback"
 RELATIONSHIP = "Customer"
@@ -74,13 +75,11 @@ def learner_for(ticket: Ticket) -> User | None:
 # --- the emailed link ------------------------------------------------------------------
 
 
-class FeedbackLinkError(Exception):
+class FeedbackLinkError(Refusal):
     """The link cannot be used; ``status`` is the HTTP status to answer with."""
 
     def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
+        super().__init__(message, status=status)
 
 
 INVALID = "This link is not complete or not valid. Check you copied all of it from the email."

@@ -1,7 +1,4 @@
 """The team feedback feed and staff search (staff only, under /staff)."""
 
-from flask import Blueprint
-
-bp = Blueprint("feed", __name__)
-
-from helpdesk.feed import search_views, views  # noqa: E402,F401
+from helpdesk.feed import search_views, views  # noqa: F401 (registers the routes on bp)
+from helpdesk.feed.blueprint import bp as bp

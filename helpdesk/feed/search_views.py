@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from helpdesk.feed import bp
+from helpdesk.feed.blueprint import bp
 from helpdesk.feed.search import KINDS, clean_query, snippet, staff_search
 from helpdesk.feed.services import TAGS
 from helpdesk.feed.views import problem_url

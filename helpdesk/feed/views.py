@@ -9,9 +9,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from helpdesk.extensions import db
-from helpdesk.feed import bp, services
+from helpdesk.feed import services
+from helpdesk.feed.blueprint import bp
 from helpdesk.feed.forms import ProblemFromPostForm, ReactionForm, ShareForm
-from helpdesk.forms import category_choices, ensure_key
+from helpdesk.forms import attach_refusal, category_choices, ensure_key
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import FeedPost, Ticket
 from helpdesk.permissions import get_ticket_or_404, is_staff, require
@@ -35,8 +36,7 @@ def _number(raw: str | None) -> int | None:
 
 def _refuse(form: Any, exc: WorkflowError, default: str) -> None:
     db.session.rollback()
-    target = getattr(form, exc.field or default, None) or getattr(form, default)
-    target.errors = [*target.errors, exc.message]
+    attach_refusal(form, exc, default)
 
 
 def problem_url(problem_id: int) -> str | None:

@@ -35,6 +35,7 @@ from helpdesk.models import (
 )
 from helpdesk.models.evidence import learner_assessors
 from helpdesk.models.types import utcnow
+from helpdesk.refusals import Refusal
 
 DECIDED = ("accepted", "rejected")
 VERDICTS = {"agree": "Agree", "disagree": "Disagree"}
@@ -44,14 +45,8 @@ COMMENT_MAX = 2000
 REPEAT_WINDOW = timedelta(seconds=30)
 
 
-class SampleError(Exception):
+class SampleError(Refusal):
     """A refused sampling step: the message, the field it belongs to, an HTTP status."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 422) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status = status
 
 
 def _current() -> Any:

@@ -10,9 +10,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from helpdesk.extensions import db
-from helpdesk.forms import ensure_key
+from helpdesk.forms import attach_refusal, ensure_key
 from helpdesk.htmx import render, wants_fragment
-from helpdesk.iqa import bp
+from helpdesk.iqa.blueprint import bp
 from helpdesk.iqa.display import item_views, samples_page
 from helpdesk.iqa.forms import SampleForm, VerdictForm
 from helpdesk.iqa.services import (
@@ -101,8 +101,7 @@ def new_sample() -> Result:
         db.session.rollback()
         if exc.status == 403:
             abort(403)
-        target: Any = getattr(form, exc.field or "learners", form.learners)
-        target.errors = [*target.errors, exc.message]
+        attach_refusal(form, exc, "learners")
         return _sample_form(assessor, form, 422)
     url = url_for("iqa.sample", sample_id=sample.id)
     if wants_fragment():
@@ -155,8 +154,7 @@ def verdict(sample_id: int, item_id: int) -> Result:
             db.session.rollback()
             if exc.status == 403:
                 abort(403)
-            target: Any = getattr(form, exc.field or "verdict", form.verdict)
-            target.errors = [*target.errors, exc.message]
+            attach_refusal(form, exc, "verdict")
         else:
             if not wants_fragment():
                 flash("Your verdict is saved.", "success")

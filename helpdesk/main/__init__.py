@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("main", __name__)
-
-from helpdesk.main import views  # noqa: E402,F401
+from helpdesk.main import views  # noqa: F401 (registers the routes on bp)
+from helpdesk.main.blueprint import bp as bp

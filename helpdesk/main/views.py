@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 
 from helpdesk.domain import Role
 from helpdesk.htmx import render
-from helpdesk.main import bp
+from helpdesk.main.blueprint import bp
 
 
 @bp.route("/")

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("notifications", __name__)
-
-from helpdesk.notifications import views  # noqa: E402,F401
+from helpdesk.notifications import views  # noqa: F401 (registers the routes on bp)
+from helpdesk.notifications.blueprint import bp as bp

@@ -9,7 +9,7 @@ from helpdesk.extensions import db
 from helpdesk.htmx import render
 from helpdesk.models import Notification
 from helpdesk.models.types import utcnow
-from helpdesk.notifications import bp
+from helpdesk.notifications.blueprint import bp
 from helpdesk.permissions import is_staff, require
 
 PAGE_SIZE = 30

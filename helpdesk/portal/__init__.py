@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("portal", __name__)
-
-from helpdesk.portal import data_views, feedback_views, views  # noqa: E402,F401
+from helpdesk.portal import data_views, feedback_views, views  # noqa: F401 (registers the routes on bp)
+from helpdesk.portal.blueprint import bp as bp

@@ -14,7 +14,7 @@ from helpdesk.auth.sessions import sign_out
 from helpdesk.download_limits import download_limit
 from helpdesk.htmx import render
 from helpdesk.permissions import is_customer, require
-from helpdesk.portal import bp
+from helpdesk.portal.blueprint import bp
 
 
 class DownloadForm(FlaskForm):

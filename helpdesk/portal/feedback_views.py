@@ -15,6 +15,7 @@ from helpdesk.evidence.testimony import (
     read_feedback_token,
 )
 from helpdesk.extensions import db
+from helpdesk.forms import attach_refusal
 from helpdesk.htmx import render
 from helpdesk.main import bp
 from helpdesk.models import Ticket
@@ -40,10 +41,8 @@ def _not_taken(token: str, form: ConfirmResolutionForm, exc: WorkflowError) -> t
         ticket = read_feedback_token(token)  # answered meanwhile (another tab, a double click)
     except FeedbackLinkError as spent:
         return _refused(spent)
-    target = getattr(form, exc.field or "", None)
-    if target is None:
+    if not attach_refusal(form, exc):
         return _form_page(ticket, form, 422, exc.message)
-    target.errors = [*target.errors, exc.message]
     return _form_page(ticket, form, 422)
 
 

@@ -1,19 +1,23 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from helpdesk.actions import Answer, Redraw, run_action
 from helpdesk.attachments.storage import UploadError, check_uploads
 from helpdesk.domain import Status
 from helpdesk.evidence.testimony import learner_for
 from helpdesk.extensions import db
-from helpdesk.forms import category_choices, ensure_key, new_idempotency_key
+from helpdesk.forms import attach_refusal, category_choices, ensure_key, new_idempotency_key
 from helpdesk.htmx import render
 from helpdesk.models import Option, Ticket
 from helpdesk.permissions import get_ticket_or_404, is_customer, require, signed_in
-from helpdesk.portal import bp
+from helpdesk.portal.blueprint import bp
 from helpdesk.portal.forms import (
     ConfirmResolutionForm,
     CustomerReplyForm,
@@ -76,7 +80,7 @@ def raise_problem() -> tuple[str, int] | Response:
             uploads=uploads,
         )
     except WorkflowError as exc:
-        getattr(form, exc.field or "description").errors.append(exc.message)
+        attach_refusal(form, exc, "description")
         return _raise_page(form, [], 422)
     if created:
         flash(f"Thank you. Your problem is logged as {ticket.reference}.", "success")
@@ -165,7 +169,7 @@ def reply(ticket_id: int) -> tuple[str, int] | Response:
             found, current_user, form.body.data or "", idempotency_key=form.idempotency_key.data
         )
     except WorkflowError as exc:
-        form.body.errors.append(exc.message)
+        attach_refusal(form, exc, "body")
         return _ticket_page(found, form, 422)
     if request.headers.get("HX-Request"):
         # formdata=None: an empty box, not the message just sent (Flask-WTF binds request.form).
@@ -195,18 +199,40 @@ def _done(ticket: Ticket, flash_message: str) -> tuple[str, int] | Response:
     return redirect(url_for("portal.ticket", ticket_id=ticket.id))
 
 
+def _decided(
+    form: FlaskForm | None,
+    action: Callable[[], object],
+    redraw: Redraw,
+    done: Callable[[], Answer],
+    *,
+    attach: bool = True,
+) -> Answer:
+    """Run a customer's decision through the one action engine."""
+    # A customer who lost a race is told like any refusal (422), not with a staff 409.
+    return run_action(
+        form,
+        action,
+        redraw=redraw,
+        done=done,
+        attach=attach,
+        on_stale=lambda exc: redraw(422, exc.message),
+    )
+
+
 @bp.route("/tickets/<int:ticket_id>/options/<int:option_id>/agree", methods=["POST"])
 @require(signed_in)
 def agree(ticket_id: int, option_id: int) -> tuple[str, int] | Response:
     """Agree one of the options offered."""
     found = _own_ticket(ticket_id)
     option = _offered_option(found, option_id)
-    try:
-        customer_agree(option, current_user)
-    except WorkflowError as exc:
-        db.session.rollback()
-        return _ticket_page(found, CustomerReplyForm(formdata=None), 422, message=exc.message)
-    return _done(found, "Thank you: we will go ahead with the option you chose.")
+    return _decided(
+        None,
+        lambda: customer_agree(option, current_user),
+        lambda status, message: _ticket_page(
+            found, CustomerReplyForm(formdata=None), status, message=message
+        ),
+        lambda: _done(found, "Thank you: we will go ahead with the option you chose."),
+    )
 
 
 @bp.route("/tickets/<int:ticket_id>/options/<int:option_id>/decline", methods=["POST"])
@@ -217,14 +243,19 @@ def decline(ticket_id: int, option_id: int) -> tuple[str, int] | Response:
     option = _offered_option(found, option_id)
     form = DeclineOptionForm()
     reply_form = CustomerReplyForm(formdata=None)
-    if not form.validate():
-        return _ticket_page(found, reply_form, 422, decline=(option.id, form))
-    try:
-        customer_decline(option, current_user, form.comment.data or "")
-    except WorkflowError as exc:
-        db.session.rollback()
-        return _ticket_page(found, reply_form, 422, message=exc.message)
-    return _done(found, "Thank you: we will look for a better way.")
+
+    def redraw(status: int, message: str | None) -> tuple[str, int]:
+        if message is None:  # what was typed did not validate: keep it
+            return _ticket_page(found, reply_form, status, decline=(option.id, form))
+        return _ticket_page(found, reply_form, status, message=message)
+
+    return _decided(
+        form,
+        lambda: customer_decline(option, current_user, form.comment.data or ""),
+        redraw,
+        lambda: _done(found, "Thank you: we will look for a better way."),
+        attach=False,
+    )
 
 
 @bp.route("/tickets/<int:ticket_id>/confirm", methods=["POST"])
@@ -235,24 +266,27 @@ def confirm(ticket_id: int) -> tuple[str, int] | Response:
     form = ConfirmResolutionForm()
     form.ask_about(learner_for(found))
     reply_form = CustomerReplyForm(formdata=None)
-    if not form.validate():
-        return _ticket_page(found, reply_form, 422, confirm=form)
-    try:
-        customer_confirm(
+
+    def redraw(status: int, message: str | None) -> tuple[str, int]:
+        if message is None:
+            return _ticket_page(found, reply_form, status, confirm=form)
+        return _ticket_page(found, reply_form, status, message=message)
+
+    def done() -> Answer:
+        if form.solved.data == "yes":
+            return _done(found, "Thank you for confirming, and for your rating.")
+        return _done(found, "Sorry it is not solved yet. We have reopened it and will be in touch.")
+
+    return _decided(
+        form,
+        lambda: customer_confirm(
             found,
             current_user,
             solved=form.solved.data == "yes",
             rating=int(form.rating.data) if form.rating.data else None,
             comment=form.comment.data or "",
             **form.testimony(),
-        )
-    except WorkflowError as exc:
-        db.session.rollback()
-        target = getattr(form, exc.field or "", None)
-        if target is not None:
-            target.errors = [*target.errors, exc.message]
-            return _ticket_page(found, reply_form, 422, confirm=form)
-        return _ticket_page(found, reply_form, 422, message=exc.message)
-    if form.solved.data == "yes":
-        return _done(found, "Thank you for confirming, and for your rating.")
-    return _done(found, "Sorry it is not solved yet. We have reopened it and will be in touch.")
+        ),
+        redraw,
+        done,
+    )

@@ -2,8 +2,5 @@
 redacted tickets and reflective accounts; seen only by the learner, their assessors
 and admins."""
 
-from flask import Blueprint
-
-bp = Blueprint("portfolio", __name__)
-
-from helpdesk.portfolio import assessment_views, evidence_item_views, export_views, views  # noqa: E402,F401
+from helpdesk.portfolio import assessment_views, evidence_item_views, export_views, views  # noqa: F401 (registers the routes on bp)
+from helpdesk.portfolio.blueprint import bp as bp

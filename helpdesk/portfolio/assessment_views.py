@@ -28,11 +28,11 @@ from helpdesk.evidence.observations import TEXT_MAX as COMMENTS_MAX
 from helpdesk.evidence.portfolio import build
 from helpdesk.evidence.signoff import declare_own_work, signoff_for
 from helpdesk.extensions import db
-from helpdesk.forms import ChoiceField
+from helpdesk.forms import ChoiceField, attach_refusal
 from helpdesk.frameworks import Framework, catalogue
 from helpdesk.models import LearnerProfile, Observation
 from helpdesk.permissions import require, signed_in
-from helpdesk.portfolio import bp
+from helpdesk.portfolio.blueprint import bp
 from helpdesk.portfolio.views import _page, _profile_or_abort
 
 Result = tuple[str, int] | Response
@@ -69,9 +69,7 @@ def _refused(exc: AssessmentError, form: FlaskForm) -> str | None:
     db.session.rollback()
     if exc.status == 403:
         abort(403)
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is not None and exc.status == 422:
-        target.errors = [*target.errors, exc.message]
+    if exc.status == 422 and attach_refusal(form, exc):
         return None
     return exc.message
 

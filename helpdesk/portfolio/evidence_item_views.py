@@ -27,11 +27,12 @@ from helpdesk.evidence.services import (
     untag,
 )
 from helpdesk.extensions import db
+from helpdesk.forms import attach_refusal
 from helpdesk.frameworks import METHODS, catalogue
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import EvidenceRecord, LearnerProfile, User
 from helpdesk.permissions import can_view_portfolio, require, signed_in
-from helpdesk.portfolio import bp
+from helpdesk.portfolio.blueprint import bp
 
 Result = tuple[str, int] | Response
 
@@ -128,9 +129,7 @@ def _refused(
     if exc.status == 403:
         abort(403)
     db.session.refresh(record)
-    target = getattr(form, exc.field, None) if exc.field and exc.status == 422 else None
-    if target is not None:
-        target.errors = [*target.errors, exc.message]
+    if exc.status == 422 and attach_refusal(form, exc):
         return _answer(profile, record, 422, **{name: form})
     return _answer(profile, record, exc.status, refusal=exc.message)
 

@@ -21,7 +21,7 @@ from helpdesk.htmx import wants_fragment
 from helpdesk.models import LearnerProfile
 from helpdesk.models.types import utcnow
 from helpdesk.permissions import require, signed_in
-from helpdesk.portfolio import bp
+from helpdesk.portfolio.blueprint import bp
 from helpdesk.portfolio.views import _profile_or_abort
 
 

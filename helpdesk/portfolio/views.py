@@ -27,7 +27,7 @@ from helpdesk.evidence.reflections import (
     reflections_for,
 )
 from helpdesk.extensions import db
-from helpdesk.forms import ensure_key
+from helpdesk.forms import attach_refusal, ensure_key
 from helpdesk.frameworks import METHODS, Framework, catalogue
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import LearnerProfile, Ticket, User
@@ -37,7 +37,7 @@ from helpdesk.permissions import (
     require,
     signed_in,
 )
-from helpdesk.portfolio import bp
+from helpdesk.portfolio.blueprint import bp
 from helpdesk.portfolio.forms import ReflectionForm
 
 Result = tuple[str, int] | Response
@@ -159,8 +159,7 @@ def reflections(learner_id: int) -> Result:
                     idempotency_key=form.idempotency_key.data or None,
                 )
             except ReflectionError as exc:
-                target = getattr(form, exc.field or "title", form.title)
-                target.errors = [*target.errors, exc.message]
+                attach_refusal(form, exc, "title")
             else:
                 if not wants_fragment():
                     flash("Your reflective account is saved.", "success")

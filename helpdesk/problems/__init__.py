@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("problems", __name__)
-
-from helpdesk.problems import similar_views, views  # noqa: E402,F401
+from helpdesk.problems import similar_views, views  # noqa: F401 (registers the routes on bp)
+from helpdesk.problems.blueprint import bp as bp

@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import abort, redirect, url_for
+from flask import abort, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from helpdesk.actions import fragment_or_redirect, run_action
 from helpdesk.evidence.badges import problem_event_badges
 from helpdesk.extensions import db
 from helpdesk.formatting import when
 from helpdesk.forms import ensure_key
-from helpdesk.htmx import render, wants_fragment
+from helpdesk.htmx import render
 from helpdesk.models import ProblemRecord
 from helpdesk.models.types import utcnow
 from helpdesk.problems import monitoring, services, solutions
@@ -34,9 +35,9 @@ from helpdesk.problems.forms import (
     RootCauseForm,
     SolutionForm,
 )
+from helpdesk.refusals import StaleTicketError
 from helpdesk.settings import get_int
 from helpdesk.tickets.forms import VersionedForm
-from helpdesk.tickets.workflow import StaleTicketError, WorkflowError
 
 Result = tuple[str, int] | Response
 
@@ -211,26 +212,28 @@ def act(
     first success instead of being refused as stale.
     """
     problem = get_problem_or_404(problem_id)
-    if not form.validate():
+
+    def redraw(status: int, conflict: str | None) -> tuple[str, int]:
         if form.version.errors:  # not a version we sent: say so, with the latest
             return render_record(problem, {name: form}, 409, conflict=STALE)
-        return render_record(problem, {name: form}, 422)
-    try:
+        return render_record(problem, {name: form}, status, conflict)
+
+    def run() -> None:
         if not keyed:
             services.check_version(problem, form.version.data)
         action(problem, form)
-    except StaleTicketError:
-        db.session.rollback()
+
+    def stale(exc: StaleTicketError) -> tuple[str, int]:
         fresh = get_problem_or_404(problem_id)
         db.session.refresh(fresh)
         return render_record(fresh, {name: form}, 409, conflict=STALE)
-    except WorkflowError as exc:
-        db.session.rollback()
-        target = getattr(form, exc.field, None) if exc.field else None
-        if target is not None:
-            target.errors = [*target.errors, exc.message]
-            return render_record(problem, {name: form}, 422)
-        return render_record(problem, {name: form}, 422, conflict=exc.message)
-    if wants_fragment():
-        return render_record(problem)
-    return redirect(url_for("problems.record", problem_id=problem.id))
+
+    return run_action(
+        form,
+        run,
+        redraw=redraw,
+        done=lambda: fragment_or_redirect(
+            lambda: render_record(problem), url_for("problems.record", problem_id=problem.id)
+        ),
+        on_stale=stale,
+    )

@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from helpdesk.extensions import db
+from helpdesk.forms import attach_refusal
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import ProblemRecord, Ticket
 from helpdesk.problems import linking
@@ -136,10 +137,8 @@ def link(ticket: Ticket, form: Any) -> tuple[str, int] | Response:
         return render_panel(ticket, form, 409, error=exc.message)
     except WorkflowError as exc:
         db.session.rollback()
-        target = getattr(form, exc.field, None) if exc.field else None
-        if target is None:
+        if not attach_refusal(form, exc):
             return render_panel(ticket, form, 422, error=exc.message)
-        target.errors = [*target.errors, exc.message]
         return render_panel(ticket, form, 422)
     message = f"Linked {', '.join(t.reference for t in linked)} to {problem.reference}."
     if wants_fragment():

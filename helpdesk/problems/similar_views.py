@@ -7,7 +7,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from helpdesk.permissions import get_ticket_or_404, is_staff, require
-from helpdesk.problems import bp, similar_panel
+from helpdesk.problems import similar_panel
+from helpdesk.problems.blueprint import bp
 
 
 @bp.before_request

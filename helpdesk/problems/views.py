@@ -8,11 +8,12 @@ from werkzeug.wrappers import Response
 
 from helpdesk.approvals import views as inbox_views
 from helpdesk.extensions import db
-from helpdesk.forms import category_choices, ensure_key
+from helpdesk.forms import attach_refusal, category_choices, ensure_key
 from helpdesk.htmx import render, wants_fragment
 from helpdesk.models import CandidateSolution, ProblemApproval, ProblemRecord
 from helpdesk.permissions import is_staff, require
-from helpdesk.problems import bp, monitoring, services, solutions
+from helpdesk.problems import monitoring, services, solutions
+from helpdesk.problems.blueprint import bp
 from helpdesk.problems.forms import (
     ActionForm,
     CloseForm,
@@ -84,8 +85,7 @@ def new_problem() -> Result:
             )
         except WorkflowError as exc:
             db.session.rollback()
-            target = getattr(form, exc.field or "", None) or form.title
-            target.errors = [*target.errors, exc.message]
+            attach_refusal(form, exc, "title")
         else:
             flash("Problem record opened; the supervisors have been alerted.", "success")
             url = url_for("problems.record", problem_id=problem.id)

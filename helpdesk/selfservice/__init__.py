@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("selfservice", __name__)
-
-from helpdesk.selfservice import views  # noqa: E402,F401
+from helpdesk.selfservice import views  # noqa: F401 (registers the routes on bp)
+from helpdesk.selfservice.blueprint import bp as bp

@@ -9,7 +9,7 @@ from helpdesk.domain import RouteKind
 from helpdesk.extensions import db
 from helpdesk.htmx import render
 from helpdesk.models import Route
-from helpdesk.selfservice import bp
+from helpdesk.selfservice.blueprint import bp
 from helpdesk.selfservice.matching import active_route, record_solved, suggest_routes
 
 

@@ -1,5 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("tickets", __name__)
-
-from helpdesk.tickets import proactive_views, resolution_views, views  # noqa: E402,F401
+from helpdesk.tickets import proactive_views, resolution_views, views  # noqa: F401 (registers the routes on bp)
+from helpdesk.tickets.blueprint import bp as bp

@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, User
 from helpdesk.permissions import is_staff, require
-from helpdesk.tickets import bp, proactive
+from helpdesk.tickets import proactive
+from helpdesk.tickets.blueprint import bp
 from helpdesk.tickets.proactive_forms import InformForm, ProactiveStepForm
 from helpdesk.tickets.workspace import act
 

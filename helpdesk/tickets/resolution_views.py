@@ -14,7 +14,8 @@ from helpdesk.htmx import render
 from helpdesk.models import Option, Promise, Route, Ticket, User
 from helpdesk.money import pounds_text
 from helpdesk.permissions import get_ticket_or_404, is_staff, require
-from helpdesk.tickets import bp, options, promises, resolution
+from helpdesk.tickets import options, promises, resolution
+from helpdesk.tickets.blueprint import bp
 from helpdesk.tickets.options import OptionData
 from helpdesk.tickets.resolution_forms import (
     BreakPromiseForm,

@@ -9,13 +9,14 @@ from werkzeug.wrappers import Response
 from helpdesk.auth.services import find_or_create_customer
 from helpdesk.domain import Origin
 from helpdesk.extensions import db
-from helpdesk.forms import category_choices, ensure_key
+from helpdesk.forms import attach_refusal, category_choices, ensure_key
 from helpdesk.htmx import render
 from helpdesk.models import Category, Ticket, User
 from helpdesk.models.types import utcnow
 from helpdesk.permissions import get_ticket_or_404, is_staff, require
 from helpdesk.problems.linking import problem_ids_for
-from helpdesk.tickets import bp, proactive, services
+from helpdesk.tickets import proactive, services
+from helpdesk.tickets.blueprint import bp
 from helpdesk.tickets.forms import (
     AcknowledgeForm,
     AssignForm,
@@ -201,7 +202,7 @@ def log_ticket() -> tuple[str, int] | Response:
         )
     except WorkflowError as exc:
         db.session.rollback()
-        getattr(form, exc.field or "description").errors.append(exc.message)
+        attach_refusal(form, exc, "description")
         return _new_ticket_page("tickets/log.html", form, 422)
     flash(
         f"Logged {ticket.reference} for {ticket.customer.name if ticket.customer else ''}.",
@@ -232,7 +233,7 @@ def report_proactive() -> tuple[str, int] | Response:
         )
     except WorkflowError as exc:
         db.session.rollback()
-        getattr(form, exc.field or "what", form.what).errors.append(exc.message)
+        attach_refusal(form, exc, "what")
         return _new_ticket_page("tickets/proactive.html", form, 422)
     flash(f"Reported as {ticket.reference}.", "success")
     return redirect(url_for("tickets.workspace", ticket_id=ticket.id))

@@ -9,6 +9,10 @@ from helpdesk.evidence.capture import capture_ticket_event
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
+
+# Re-exported: callers met these names here before refusals.py held them.
+from helpdesk.refusals import StaleTicketError as StaleTicketError
+from helpdesk.refusals import WorkflowError as WorkflowError
 from helpdesk.tickets.sla import PAUSED
 
 S = Status
@@ -39,24 +43,6 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.CLOSED_UNRESOLVED: frozenset(),
     S.CLOSED_NO_RESPONSE: frozenset(),
 }
-
-
-class WorkflowError(Exception):
-    """A move the rules do not allow; the message is meant for the person who tried."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class StaleTicketError(WorkflowError):
-    """Someone else changed the ticket since this person opened it."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "This ticket changed since you opened it. Here is the latest; check it and try again."
-        )
 
 
 def can_transition(current: str, to: str) -> bool:

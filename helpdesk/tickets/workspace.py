@@ -11,19 +11,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import redirect, url_for
+from flask import url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from werkzeug.wrappers import Response
 
+from helpdesk.actions import Answer, fragment_or_redirect, run_action
 from helpdesk.evidence.badges import event_badges
 from helpdesk.extensions import db
 from helpdesk.forms import category_choices, new_idempotency_key
-from helpdesk.htmx import render, wants_fragment
+from helpdesk.htmx import render
 from helpdesk.models import Route, Ticket
 from helpdesk.money import pounds_text
 from helpdesk.permissions import get_ticket_or_404
+from helpdesk.refusals import StaleTicketError
 from helpdesk.selfservice.matching import suggest_routes
 from helpdesk.tickets import authority, services, sla
 from helpdesk.tickets.forms import (
@@ -47,7 +48,6 @@ from helpdesk.tickets.resolution_forms import (
     ResolveForm,
     RouteOfferForm,
 )
-from helpdesk.tickets.workflow import StaleTicketError, WorkflowError
 
 
 def staff_choices(blank: str | None = None) -> dict[str, str]:
@@ -188,7 +188,7 @@ def act(
     action: Callable[[Ticket, Any], object],
     *,
     validate: bool = True,
-) -> tuple[str, int] | Response:
+) -> Answer:
     """Run one workspace action: validate, call the service, answer page or fragment.
 
     ``validate=False`` is for one-button actions whose only field is the CSRF token
@@ -198,26 +198,27 @@ def act(
     _set_choices(name, form, ticket)
     # A form without a panel of its own shows its refusal at the top of the workspace.
     inline = name in SPECS
-    if validate and not form.validate():
-        if inline:
-            return render_workspace(ticket, {name: form}, 422)
-        return render_workspace(ticket, status=422, conflict=_first_error(form))
-    try:
-        action(ticket, form)
-    except StaleTicketError as exc:
-        db.session.rollback()
+
+    def redraw(status: int, conflict: str | None) -> tuple[str, int]:
+        if not inline:
+            return render_workspace(ticket, None, status, conflict or _first_error(form))
+        # A one-button form refused by the rules has nothing typed worth keeping.
+        keep = conflict is None or validate
+        return render_workspace(ticket, {name: form} if keep else None, status, conflict)
+
+    def stale(exc: StaleTicketError) -> tuple[str, int]:
         fresh = get_ticket_or_404(ticket_id)
         db.session.refresh(fresh)
         return render_workspace(fresh, {name: form} if inline else None, 409, conflict=exc.message)
-    except WorkflowError as exc:
-        db.session.rollback()
-        target = getattr(form, exc.field, None) if exc.field and inline else None
-        if target is not None:
-            target.errors = [*target.errors, exc.message]
-            return render_workspace(ticket, {name: form}, 422)
-        return render_workspace(
-            ticket, {name: form} if inline and validate else None, 422, conflict=exc.message
-        )
-    if wants_fragment():
-        return render_workspace(ticket)
-    return redirect(url_for("tickets.workspace", ticket_id=ticket.id))
+
+    return run_action(
+        form,
+        lambda: action(ticket, form),
+        redraw=redraw,
+        done=lambda: fragment_or_redirect(
+            lambda: render_workspace(ticket), url_for("tickets.workspace", ticket_id=ticket.id)
+        ),
+        validate=validate,
+        attach=inline,
+        on_stale=stale,
+    )

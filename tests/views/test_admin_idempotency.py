@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from helpdesk.admin import services
+from helpdesk.admin import accounts, routes, services
 from helpdesk.admin.services import AdminError, RouteFields
 from helpdesk.extensions import db
 from helpdesk.models import Category, Deflection, Route, User
@@ -355,13 +355,13 @@ def test_create_account_replay_racing_the_first_returns_it(app, monkeypatch):
     made = services.create_account(
         name="Nia New", email="nia@example.com", roles={"agent"}, idempotency_key=key
     )
-    real, calls = services.first_made, []
+    real, calls = accounts.first_made, []
 
     def looked_too_early(model: Any, k: str | None) -> Any:
         calls.append(k)
         return None if len(calls) == 1 else real(model, k)
 
-    monkeypatch.setattr(services, "first_made", looked_too_early)
+    monkeypatch.setattr(accounts, "first_made", looked_too_early)
     again = services.create_account(
         name="Nia New", email="nia@example.com", roles={"agent"}, idempotency_key=key
     )
@@ -373,7 +373,7 @@ def test_create_route_replay_racing_the_first_commit_returns_it(app, monkeypatch
     key = uuid.uuid4().hex
     fields = RouteFields(kind="article", title="Track a parcel", body="Use the link.")
     made = services.create_route(fields, idempotency_key=key)
-    monkeypatch.setattr(services, "first_made", lambda model, k: None)
+    monkeypatch.setattr(routes, "first_made", lambda model, k: None)
     again = services.create_route(fields, idempotency_key=key)
     assert again.id == made.id and count(Route) == 1
     assert services.create_route(fields).id != made.id  # no key: not deduplicated

@@ -1,0 +1,158 @@
+"""Learner mode: a learner's framework and assessors, and the framework rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from helpdesk.admin.errors import AdminError
+from helpdesk.domain import Role
+from helpdesk.extensions import db
+from helpdesk.frameworks import Framework, catalogue
+from helpdesk.models import (
+    FrameworkRule,
+    LearnerProfile,
+    User,
+    UserRole,
+)
+
+MAX_TICKETS_PER_PC = 50
+MAX_MIN_DAYS = 3650
+
+
+def framework_choices() -> dict[str, str]:
+    """'A: Resolve customer service problems', … from the framework files."""
+    return {code: f"{code}: {fw.title}" for code, fw in catalogue().frameworks.items()}
+
+
+def assessor_choices(exclude: User | None = None) -> dict[str, str]:
+    """Active people holding the assessor role (never the learner themselves)."""
+    stmt = (
+        select(User)
+        .join(UserRole)
+        .where(UserRole.role == Role.ASSESSOR, User.active.is_(True))
+        .order_by(User.name, User.id)
+    )
+    return {str(u.id): u.name for u in db.session.scalars(stmt) if exclude is None or u != exclude}
+
+
+def profile_of(user: User) -> LearnerProfile | None:
+    """The person's learner profile, whatever their roles now."""
+    return db.session.scalar(select(LearnerProfile).where(LearnerProfile.user_id == user.id))
+
+
+def set_learner_profile(
+    user: User, *, framework: str, assessor_ids: Iterable[int | str]
+) -> LearnerProfile:
+    """Put a learner in learner mode (or change it): their framework and assessors.
+
+    :raise AdminError: when the person lacks the learner role, for an unknown framework,
+        and for anyone not an active assessor (or the learner themselves) as assessor.
+    """
+    if not user.has_role(Role.LEARNER):
+        raise AdminError(f"Give {user.name} the learner role first, and save.", "framework")
+    if framework not in catalogue().frameworks:
+        raise AdminError("Choose one of the listed frameworks.", "framework")
+    try:
+        wanted = {int(i) for i in assessor_ids}
+    except (TypeError, ValueError) as exc:
+        raise AdminError("Choose from the listed assessors.", "assessor_ids") from exc
+    if user.id in wanted:
+        raise AdminError("A learner cannot be their own assessor.", "assessor_ids")
+    allowed = {int(k) for k in assessor_choices(exclude=user)}
+    if not wanted <= allowed:
+        raise AdminError("Choose from the listed assessors.", "assessor_ids")
+    profile = profile_of(user)
+    if profile is None:
+        profile = LearnerProfile(user_id=user.id, framework=framework)
+        db.session.add(profile)
+    profile.framework = framework
+    profile.assessors = [u for u in (db.session.get(User, i) for i in sorted(wanted)) if u]
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # another admin set it up a moment ago
+        db.session.rollback()
+        raise AdminError(
+            "Someone else changed this learner a moment ago: check and save again.", "framework"
+        ) from exc
+    return profile
+
+
+@dataclass(frozen=True)
+class FrameworkRuleView:
+    """A framework's rule as it applies now: the admin's override, else its file's."""
+
+    framework: Framework
+    must_observe: frozenset[str]
+    tickets_per_pc: int
+    min_days: int
+    overridden: bool
+
+
+def framework_rules() -> list[FrameworkRuleView]:
+    rows = {r.code: r for r in db.session.scalars(select(FrameworkRule))}
+    out = []
+    for code, fw in catalogue().frameworks.items():
+        row = rows.get(code)
+        pcs = {p.code for p in fw.pcs}
+        out.append(
+            FrameworkRuleView(
+                framework=fw,
+                must_observe=(
+                    frozenset(c for c in (row.must_observe or ()) if c in pcs)
+                    if row is not None
+                    else fw.must_observe
+                ),
+                tickets_per_pc=(row.tickets_per_pc if row and row.tickets_per_pc else None)
+                or fw.tickets_per_pc,
+                min_days=fw.min_days if row is None or row.min_days is None else row.min_days,
+                overridden=row is not None,
+            )
+        )
+    return out
+
+
+def save_framework_rule(
+    code: str, *, must_observe: Iterable[str], tickets_per_pc: int | None, min_days: int | None
+) -> FrameworkRule:
+    """Set a framework's must-observe PCs and sufficiency numbers.
+
+    :raise AdminError: for an unknown framework, codes that are not its PCs, fewer than
+        one ticket (or more than the most allowed), a negative or huge number of days,
+        and days asked of one ticket (a single ticket spans no days).
+    """
+    fw = catalogue().frameworks.get(code)
+    if fw is None:
+        raise AdminError("There is no such framework.")
+    chosen = [str(c) for c in must_observe]
+    pcs = [p.code for p in fw.pcs]
+    unknown = sorted(set(chosen) - set(pcs))
+    if unknown:
+        raise AdminError(f"Not criteria of {code}: {', '.join(unknown)}.", "must_observe")
+    if tickets_per_pc is None or not 1 <= tickets_per_pc <= MAX_TICKETS_PER_PC:
+        raise AdminError(
+            f"Give a number of tickets from 1 to {MAX_TICKETS_PER_PC}.", "tickets_per_pc"
+        )
+    if min_days is None or not 0 <= min_days <= MAX_MIN_DAYS:
+        raise AdminError(f"Give a number of days from 0 to {MAX_MIN_DAYS:,}.", "min_days")
+    if tickets_per_pc == 1 and min_days > 0:
+        raise AdminError(
+            "One ticket spans no days: set the days to 0, or ask for two tickets or more.",
+            "min_days",
+        )
+    row = db.session.get(FrameworkRule, code)
+    if row is None:
+        row = FrameworkRule(code=code)
+        db.session.add(row)
+    row.must_observe = [c for c in pcs if c in set(chosen)]  # in the framework's order
+    row.tickets_per_pc = tickets_per_pc
+    row.min_days = min_days
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # another admin saved the first override a moment ago
+        db.session.rollback()
+        raise AdminError("Someone else saved this framework a moment ago: try again.") from exc
+    return row

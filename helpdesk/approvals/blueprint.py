@@ -1,0 +1,7 @@
+"""The approvals blueprint, apart from its package so views can import it without a circle."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("approvals", __name__)

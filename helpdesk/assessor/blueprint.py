@@ -1,0 +1,7 @@
+"""The assessor blueprint, apart from its package so views can import it without a circle."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("assessor", __name__)

@@ -1,0 +1,7 @@
+"""The portal blueprint, apart from its package so views can import it without a circle."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("portal", __name__)

@@ -1,0 +1,7 @@
+"""The portfolio blueprint, apart from its package so views can import it without a circle."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("portfolio", __name__)
