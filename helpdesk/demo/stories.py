@@ -405,8 +405,7 @@ class _Writer:
                 self._keep_informed(script, customer)
                 return script
             if asking:
-                approvals: list[object] = []
-                then(0.2, lambda t: approvals.append(request_approval(board[0], owner)))
+                then(0.2, lambda t: request_approval(board[0], owner))
                 if status == S.AWAITING_APPROVAL:
                     self._keep_informed(script, customer)
                     return script
