@@ -75,6 +75,11 @@ class DemoClock:
 _active: ContextVar[DemoClock | None] = ContextVar("demo_clock", default=None)
 
 
+def current_clock() -> DemoClock | None:
+    """The clock of the demo ticket being played, if any."""
+    return _active.get()
+
+
 @contextmanager
 def demo_clock() -> Iterator[DemoClock]:
     clock = DemoClock()

@@ -12,11 +12,34 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import current_app
+
 from helpdesk.demo import content
-from helpdesk.demo.clock import demo_clock
+from helpdesk.demo.clock import current_clock, demo_clock
 from helpdesk.domain import CLOSED_STATUSES, Cause, Channel, Origin, Priority, Status
 from helpdesk.extensions import db
-from helpdesk.models import Ticket, User
+from helpdesk.models import Option, Ticket, User
+from helpdesk.models.types import utcnow
+from helpdesk.tickets.options import (
+    OptionData,
+    add_option,
+    customer_agree,
+    customer_decline,
+    decide_approval,
+    implement,
+    offer,
+    recommend,
+    request_approval,
+)
+from helpdesk.tickets.proactive import record_step
+from helpdesk.tickets.promises import break_promise, keep_promise, make_promise
+from helpdesk.tickets.resolution import (
+    ask_question,
+    close_unconfirmed,
+    close_unresolved,
+    customer_confirm,
+    resolve,
+)
 from helpdesk.tickets.services import (
     NewTicket,
     acknowledge,
@@ -27,14 +50,14 @@ from helpdesk.tickets.services import (
     customer_reply,
     reply,
 )
-from helpdesk.tickets.workflow import transition
 
 S = Status
 CUSTOMER_CHANNELS = [Channel.WEB, Channel.EMAIL, Channel.PHONE, Channel.SOCIAL, Channel.IN_PERSON]
 CAUSES = list(Cause)
 # Statuses that make sense without a customer to agree, confirm or be waited on.
-INTERNAL_STATUSES = [S.NEW, S.ACKNOWLEDGED, S.IN_PROGRESS, S.RESOLVED]
-INTERNAL_STATUSES += [S.CLOSED_SATISFIED, S.CLOSED_UNRESOLVED]
+# Offers, resolution checks and ratings all need a customer, so a proactive report can
+# only be picked up, worked on or closed as unresolved.
+INTERNAL_STATUSES = [S.NEW, S.ACKNOWLEDGED, S.CLOSED_UNRESOLVED]
 
 # Roughly a helpdesk's working set: most work finished, a live queue on top.
 STATUS_WEIGHTS = {
@@ -63,6 +86,9 @@ AGE_DAYS: dict[Status, tuple[float, float]] = {
     S.IN_PROGRESS: (1, 7),
     # Under the days after which an unconfirmed fix is closed as "no response".
     S.RESOLVED: (1, 6),
+    # Resolved over a week before any still-unanswered check, so the tick closing it
+    # as of its own deadline leaves the others open.
+    S.CLOSED_NO_RESPONSE: (24, 60),
 }
 # Roughly the usual first-response targets: acknowledgements mostly land inside them.
 FIRST_RESPONSE_HOURS = {
@@ -73,8 +99,8 @@ FIRST_RESPONSE_HOURS = {
 }
 CLOSED_AGE_DAYS = (3.0, 60.0)
 # Statuses a ticket can reach straight from acknowledged, without weighing options.
-QUICK_STATUSES = {S.IN_PROGRESS, S.RESOLVED, S.CLOSED_SATISFIED, S.CLOSED_UNRESOLVED}
-QUICK_STATUSES |= {S.CLOSED_NO_RESPONSE}
+# (In progress is not one: only implementing an agreed option puts a ticket there.)
+QUICK_STATUSES = {S.RESOLVED, S.CLOSED_SATISFIED, S.CLOSED_UNRESOLVED, S.CLOSED_NO_RESPONSE}
 CHANNEL_PREFIX = {
     Channel.PHONE: "Phoned in: ",
     Channel.SOCIAL: "From a message on our social media page: ",
@@ -169,7 +195,7 @@ def _coverage(rng: random.Random) -> list[Plan]:
         )
     plans.append(
         Plan(
-            status=S.IN_PROGRESS,
+            status=S.ACKNOWLEDGED,
             origin=Origin.INTERNAL,
             channel=Channel.INTERNAL,
             priority=Priority.HIGH,
@@ -246,14 +272,6 @@ def _step_times(
         at += step.delay * squeeze if step.delay is not None else rest * (share / total)
         times.append(at)
     return times
-
-
-def _move(to: Status, actor: User, note: str, *, public: bool) -> Action:
-    def act(ticket: Ticket) -> None:
-        transition(ticket, to, actor, note, public=public)
-        db.session.commit()
-
-    return act
 
 
 class _Writer:
@@ -350,9 +368,7 @@ class _Writer:
             ),
         )
         if status == S.AWAITING_CUSTOMER or rng.random() < 0.4:
-            then(0.4, lambda t: reply(t, owner, tell(story.question)))
-            waiting = "Asked the customer; waiting for their answer."
-            then(0.02, _move(S.AWAITING_CUSTOMER, owner, waiting, public=False))
+            then(0.4, lambda t: ask_question(t, owner, tell(story.question)))
             if status == S.AWAITING_CUSTOMER:
                 return script
             then(1.0, lambda t: customer_reply(t, customer, say(story.answer)))
@@ -369,41 +385,57 @@ class _Writer:
         if status in QUICK_STATUSES and rng.random() < 0.3:
             # Simple problems skip weighing options: fix it, or say why it cannot be fixed.
             if status == S.CLOSED_UNRESOLVED:
-                then(1.0, _move(S.CLOSED_UNRESOLVED, owner, say(story.unresolved), public=True))
-                return script
-            if status == S.IN_PROGRESS:
-                then(0.5, _move(S.IN_PROGRESS, owner, say(story.fix), public=True))
-                self._keep_informed(script, customer)
+                then(
+                    1.0,
+                    lambda t: self._close_unresolved(t, "outside_control", say(story.unresolved)),
+                )
                 return script
         else:
-            then(0.5, _move(S.OPTIONS, owner, say(story.options), public=False))
+            board: list[Option] = []
+            # An exception to policy always needs someone else's yes; a cost only when it
+            # is over the owner's limit, and the supervisor's covers most.
+            over_limit = owner is not cast.supervisor and rng.random() < 0.25
+            asking = status == S.AWAITING_APPROVAL or story.exception or over_limit
+            best = self._best_option(say(story.options), story.exception, asking)
+            fallback = _fallback_option()
+            then(0.4, lambda t: board.append(add_option(t, owner, best)))
+            then(0.1, lambda t: board.append(add_option(t, owner, fallback)))
+            then(0.05, lambda t: recommend(board[0], owner))
             if status == S.OPTIONS:
                 self._keep_informed(script, customer)
                 return script
-            # The supervisor's own authority covers these, so only others need to ask.
-            needs_approval = owner is not cast.supervisor and (
-                story.exception or rng.random() < 0.25
-            )
-            if status == S.AWAITING_APPROVAL or needs_approval:
-                why = "an exception to policy" if story.exception else "over my limit"
-                asked = f"The option I recommend is {why}; asked {self.approver.name} to approve."
-                then(0.2, _move(S.AWAITING_APPROVAL, owner, asked, public=False))
+            if asking:
+                then(0.2, lambda t: request_approval(board[0], owner))
                 if status == S.AWAITING_APPROVAL:
                     self._keep_informed(script, customer)
                     return script
                 approved = "Approved: fair for what the customer went through."
-                then(0.6, _move(S.OPTIONS, self.approver, approved, public=False))
+                then(
+                    0.6,
+                    lambda t: decide_approval(
+                        board[0].current_approval,  # type: ignore[arg-type]
+                        self.approver,
+                        approve=True,
+                        reason=approved,
+                    ),
+                )
             then(0.3, lambda t: reply(t, owner, tell(story.offer)))
+            then(0.02, lambda t: offer(t, owner, board))
             if status == S.CLOSED_UNRESOLVED:
                 declined = "Thanks, but none of those work for me."
-                then(1.0, lambda t: customer_reply(t, customer, declined))
-                then(0.8, _move(S.CLOSED_UNRESOLVED, owner, say(story.unresolved), public=True))
+                then(1.0, lambda t: customer_decline(board[0], customer, declined))
+                then(0.1, lambda t: customer_decline(board[1], customer, declined))
+                then(
+                    0.8,
+                    lambda t: self._close_unresolved(t, "declined_options", say(story.unresolved)),
+                )
                 return script
-            then(1.0, _move(S.AGREED, customer, say(story.agreed), public=True))
+            then(1.0, lambda t: customer_agree(board[0], customer))
             if status == S.AGREED:
                 self._keep_informed(script, customer)
                 return script
-            then(0.3, _move(S.IN_PROGRESS, owner, say(story.fix), public=True))
+            self._promise(script, customer)
+            then(0.3, lambda t: implement(board[0], owner, say(story.fix)))
             if status == S.IN_PROGRESS:
                 self._keep_informed(script, customer)
                 return script
@@ -411,29 +443,100 @@ class _Writer:
         self._resolve(script, tell(story.resolved), customer)
         return script
 
+    def _best_option(self, description: str, exception: bool, asking: bool) -> OptionData:
+        """The option the owner recommends: over their limit when approval is asked for."""
+        limit = self.owner.authority_limit_minor
+        if asking and not exception:
+            cost = limit + 100 * self.rng.randint(5, 40)
+        else:
+            cost = min(limit, 100 * self.rng.randint(5, 40))
+        return OptionData(
+            description=description,
+            remedy_type=self.rng.choice(["refund", "replacement", "repair", "credit"]),
+            cost_minor=cost,
+            duration=self.rng.choice(["Today", "1 to 2 working days", "Within a week"]),
+            within_policy=not exception,
+            pros_customer="Puts things right quickly, with no more effort from them.",
+            cons_customer="They wait a little longer than they hoped.",
+            pros_org="Keeps a customer who would otherwise leave.",
+            cons_org="Costs more than the standard remedy.",
+        )
+
+    def _close_unresolved(self, ticket: Ticket, reason: str, why: str) -> None:
+        close_unresolved(
+            ticket,
+            self.owner,
+            reason=reason,
+            tried="We looked at every remedy our policy allows.",
+            why=why,
+            next_steps="Reply here if anything changes, or use the routes we suggested.",
+        )
+
+    def _promise(self, script: Script, customer: User) -> None:
+        """A promise made while working the fix: mostly kept, sometimes broken."""
+        promises: list[object] = []
+        wording = "Call you back with an update"
+        owner = self.owner
+
+        def make(t: Ticket) -> None:
+            due = utcnow() + timedelta(days=1)
+            promises.append(make_promise(t, owner, description=wording, owner=owner, due_at=due))
+
+        if self.rng.random() < 0.6:
+            return
+        script.then(0.2, make)
+        if self.rng.random() < 0.7:
+            script.then(0.3, lambda t: keep_promise(promises[0], owner))  # type: ignore[arg-type]
+        else:
+            reason = "The courier had not sent their report yet; we chased them again."
+            script.then(
+                0.3,
+                lambda t: break_promise(promises[0], owner, reason),  # type: ignore[arg-type]
+            )
+
     def _resolve(self, script: Script, message: str, customer: User) -> None:
         rng, owner, status, then = self.rng, self.owner, self.plan.status, script.then
-        check = "Resolved; asked the customer to confirm it is fixed."
-        then(1.5, lambda t: reply(t, owner, message))
-        then(0.02, _move(S.RESOLVED, owner, check, public=True))
+        then(1.5, lambda t: resolve(t, owner, message))
         if status == S.RESOLVED:
             return
         if status == S.CLOSED_NO_RESPONSE:
-            then(4.0, _move(S.CLOSED_NO_RESPONSE, owner, content.NO_RESPONSE, public=True))
+            then(4.0, _no_response)
             return
         if rng.random() < 0.15:
             # "Not solved" reopens the ticket; the second fix sticks.
-            again = "Looking at it again with the details you sent."
             fixed = (
                 f"Hi {customer.first_name},\n\n"
                 "We have fixed what was left. Please check and confirm it is solved now."
             )
-            then(1.5, _move(S.ACKNOWLEDGED, customer, rng.choice(content.NOT_FIXED), public=True))
-            then(0.3, _move(S.IN_PROGRESS, owner, again, public=True))
-            then(1.0, lambda t: reply(t, owner, fixed))
-            then(0.02, _move(S.RESOLVED, owner, check, public=True))
+            not_fixed = rng.choice(content.NOT_FIXED)
+            then(
+                1.5,
+                lambda t: customer_confirm(
+                    t, customer, solved=False, rating=None, comment=not_fixed
+                ),
+            )
+            then(1.0, lambda t: resolve(t, owner, fixed))
         thanks = rng.choice(content.CONFIRMATIONS)
-        then(1.5, _move(S.CLOSED_SATISFIED, customer, thanks, public=True))
+        rating = rng.choices([5, 4, 3, 2], weights=[50, 30, 12, 8])[0]
+        # A learner's customers are asked what they did well; some agree to vouch for it.
+        did_well = (
+            "Listened, explained what would happen next and did it." if rng.random() < 0.7 else ""
+        )
+        consent = bool(did_well) and rng.random() < 0.5
+        then(
+            1.5,
+            lambda t: customer_confirm(
+                t,
+                customer,
+                solved=True,
+                rating=rating,
+                comment=thanks,
+                did_well=did_well,
+                consent=consent,
+                witness_name=customer.name if consent else "",
+                witness_contact=customer.email if consent else "",
+            ),
+        )
 
     def internal(self, report: content.Report) -> Script:
         """A proactive report: staff found it, there is no customer, nothing is public."""
@@ -464,22 +567,59 @@ class _Writer:
                 cause=plan.cause,
             ),
         )
-        picked_up = "Picked up; checking how far it reaches."
-        then(0.2, _move(S.ACKNOWLEDGED, owner, picked_up, public=False))
+        then(
+            0.2,
+            lambda t: acknowledge(
+                t,
+                owner,
+                need="Stop this reaching customers.",
+                impact="Picked up; checking how far it reaches.",
+                feeling="No customer has noticed yet.",
+            ),
+        )
         if self.rng.random() < 0.8:
             then(0.05, lambda t: assign(t, owner, owner))
-        then(0.5, lambda t: add_note(t, owner, f"Steps taken: {report.steps}"))
+        then(0.5, lambda t: record_step(t, owner, report.steps))
         if status == S.ACKNOWLEDGED:
             return script
-        if status == S.CLOSED_UNRESOLVED:
-            then(1.5, _move(S.CLOSED_UNRESOLVED, cast.supervisor, report.unresolved, public=False))
-            return script
-        then(0.3, _move(S.IN_PROGRESS, owner, "Fix under way.", public=False))
-        if status == S.IN_PROGRESS:
-            return script
-        then(1.5, _move(S.RESOLVED, owner, report.fix, public=False))
-        if status == S.RESOLVED:
-            return script
-        checked = "Checked a week later: no repeats. Closing."
-        then(2.0, _move(S.CLOSED_SATISFIED, cast.supervisor, checked, public=False))
+        supervisor = cast.supervisor
+        then(
+            1.5,
+            lambda t: close_unresolved(
+                t,
+                supervisor,
+                reason="outside_control",
+                tried=report.steps,
+                why=report.unresolved,
+                next_steps="Watch for customer reports and link them to this one.",
+            ),
+        )
         return script
+
+
+def _fallback_option() -> OptionData:
+    """The standard remedy, always within anyone's authority, offered beside the best."""
+    return OptionData(
+        description="An apology and an explanation of what went wrong.",
+        remedy_type="apology",
+        cost_minor=0,
+        duration="Today",
+        within_policy=True,
+        pros_customer="Quick.",
+        cons_customer="Does not fix the problem itself.",
+        pros_org="Costs nothing.",
+        cons_org="The customer may still leave.",
+    )
+
+
+def _no_response(ticket: Ticket) -> None:
+    """The daily tick closes a check nobody answered: run it as of that day."""
+    days = current_app.config["CONFIRMATION_DAYS"]
+    clock = current_clock()
+    if clock is not None:
+        # The tick compares stored times: give this ticket its demo ones first.
+        clock.backdate(ticket)
+        db.session.commit()
+    resolved = ticket.resolved_at or utcnow()
+    # Past the deadline for this ticket only: every other unanswered check is newer.
+    close_unconfirmed(resolved + timedelta(days=days, seconds=1), days)
