@@ -15,9 +15,10 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 
-from helpdesk.models import Ticket, TicketEvent
+from helpdesk.extensions import db
+from helpdesk.models import Option, Promise, SatisfactionResponse, Ticket, TicketEvent
 from helpdesk.models.types import UTCDateTime, utcnow
 
 # Apart enough to keep order on every database, close enough to read as one action.
@@ -56,20 +57,36 @@ class DemoClock:
         return value + (demo - real)
 
     def backdate(self, ticket: Ticket) -> None:
-        """Shift every timestamp the services set on ``ticket`` while this clock ran."""
+        """Shift every timestamp the services set on ``ticket`` and its resolution rows
+        (options, their approvals and confirmations, promises, satisfaction answers)
+        while this clock ran, so a 40-day-old ticket's promise is not due tomorrow."""
+        if not self._stamps:
+            return
+        options = db.session.scalars(select(Option).where(Option.ticket_id == ticket.id)).all()
+        rows: list[Any] = [ticket, *options]
+        for option in options:
+            rows.extend([*option.approvals, *option.confirmations])
+        for model in (Promise, SatisfactionResponse):
+            rows.extend(db.session.scalars(select(model).where(model.ticket_id == ticket.id)))
         ended = utcnow()
-        for attr in inspect(Ticket).column_attrs:
+        for row in rows:
+            self._backdate_row(row, ended)
+
+    def _backdate_row(self, row: Any, ended: datetime) -> None:
+        # A deadline (an SLA clock, a promise's due time) counts from when its row was
+        # made, so it moves as far as the row's own creation did.
+        made = getattr(row, "created_at", None)
+        real, demo = self._stamps[0]
+        deadline_shift = (
+            self.shift(made) - made if made is not None and made >= self.started else demo - real
+        )
+        for attr in inspect(type(row)).column_attrs:
             if not isinstance(attr.columns[0].type, UTCDateTime):
                 continue
-            value = getattr(ticket, attr.key)
-            if value is None or value < self.started or not self._stamps:
+            value = getattr(row, attr.key)
+            if value is None or value < self.started:
                 continue
-            if value <= ended:
-                setattr(ticket, attr.key, self.shift(value))
-            else:
-                # A deadline (an SLA clock): those count from when the ticket was raised.
-                real, demo = self._stamps[0]
-                setattr(ticket, attr.key, value + (demo - real))
+            setattr(row, attr.key, self.shift(value) if value <= ended else value + deadline_shift)
 
 
 _active: ContextVar[DemoClock | None] = ContextVar("demo_clock", default=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -110,3 +111,27 @@ def test_the_demo_shows_every_kind_of_story(app):
     assert consented
     assert db.session.scalar(select(WitnessTestimony).limit(1)) is not None
     assert any(a.did_well and not a.testimony_consent for a in answers)
+
+
+def test_resolution_rows_happen_when_their_ticket_does(app):
+    """Options, approvals, promises and answers carry the demo's times, not the load's."""
+    _load()
+    last_event = {
+        t.id: max(e.created_at for e in t.events) for t in db.session.scalars(select(Ticket))
+    }
+    rows: list[tuple[int, object, str]] = []
+    for option in db.session.scalars(select(Option)):
+        rows.append((option.ticket_id, option, "created_at"))
+        rows += [(option.ticket_id, a, "created_at") for a in option.approvals]
+    rows += [(p.ticket_id, p, "created_at") for p in db.session.scalars(select(Promise))]
+    rows += [(p.ticket_id, p, "closed_at") for p in db.session.scalars(select(Promise))]
+    rows += [
+        (r.ticket_id, r, "created_at") for r in db.session.scalars(select(SatisfactionResponse))
+    ]
+    late = [
+        (type(row).__name__, ticket_id, column)
+        for ticket_id, row, column in rows
+        if getattr(row, column, None) is not None
+        and getattr(row, column) > last_event[ticket_id] + timedelta(minutes=1)
+    ]
+    assert rows and late == []
