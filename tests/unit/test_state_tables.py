@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from helpdesk.domain import ProblemStatus
+from helpdesk.domain import ProblemStatus, PromiseState
 from helpdesk.extensions import db
 from helpdesk.models import ProblemEvent
+from helpdesk.models.types import utcnow
 from helpdesk.problems.services import PROBLEM_TRANSITIONS, ProblemError, move_problem
+from helpdesk.tickets.promises import keep_promise, make_promise, move_promise
+from helpdesk.tickets.workflow import WorkflowError
 from tests.problems import open_problem
 
 
@@ -28,3 +33,12 @@ def test_closing_an_open_problem_writes_its_event(agent) -> None:
     db.session.commit()
     assert problem.is_closed
     assert db.session.get(ProblemEvent, event.id).kind == "closed"
+
+
+def test_a_kept_promise_cannot_be_broken(agent, ticket) -> None:
+    due = utcnow() + timedelta(days=1)
+    promise = make_promise(ticket, agent, description="Call back", owner=agent, due_at=due)
+    keep_promise(promise, agent)
+    with pytest.raises(WorkflowError):
+        move_promise(promise, PromiseState.BROKEN, agent, "promise_broken", body="", data={})
+    assert promise.state == PromiseState.KEPT
