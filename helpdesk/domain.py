@@ -146,6 +146,42 @@ ROUTE_KIND_LABELS: dict[str, str] = {
 }
 
 
+class OptionState(StrEnum):
+    DRAFT = "draft"
+    OFFERED = "offered"
+    AGREED = "agreed"
+    IMPLEMENTED = "implemented"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class ApprovalState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    VOID = "void"
+
+
+class ConfirmationState(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    CHALLENGED = "challenged"
+
+
+class PromiseState(StrEnum):
+    OPEN = "open"
+    KEPT = "kept"
+    BROKEN = "broken"
+
+
+class ProblemStatus(StrEnum):
+    OPEN = "open"
+    SOLUTION_CHOSEN = "solution_chosen"
+    APPROVED = "approved"
+    LIVE = "live"
+    CLOSED = "closed"
+
+
 REMEDY_LABELS: dict[str, str] = {
     "refund": "Refund",
     "replacement": "Replacement",

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from helpdesk.domain import ProblemStatus
 from helpdesk.extensions import Model
 from helpdesk.idempotency import Idempotent
 from helpdesk.models.ticket import Category, Ticket
@@ -33,7 +34,7 @@ class ProblemRecord(Idempotent, Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # open → solution_chosen → approved → live (monitoring) → closed
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default=ProblemStatus.OPEN)
     root_cause: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -68,7 +69,11 @@ class ProblemRecord(Idempotent, Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status != "closed"
+        return self.status != ProblemStatus.CLOSED
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == ProblemStatus.CLOSED
 
 
 class ProblemLink(Model):

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from helpdesk.domain import ApprovalState, ConfirmationState, OptionState, PromiseState
 from helpdesk.extensions import Model
 from helpdesk.models.ticket import Ticket
 from helpdesk.models.types import UTCDateTime, utcnow
@@ -36,7 +37,7 @@ class Option(Model):
     cons_org: Mapped[str] = mapped_column(Text, default="")
     recommended: Mapped[bool] = mapped_column(default=False)
     # draft → offered → agreed → implemented; or declined / withdrawn.
-    state: Mapped[str] = mapped_column(String(16), default="draft")
+    state: Mapped[str] = mapped_column(String(16), default=OptionState.DRAFT)
     customer_comment: Mapped[str] = mapped_column(Text, default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -55,11 +56,15 @@ class Option(Model):
 
     @property
     def editable(self) -> bool:
-        return self.state == "draft"
+        return self.state == OptionState.DRAFT
+
+    @property
+    def is_offered(self) -> bool:
+        return self.state == OptionState.OFFERED
 
     @property
     def current_approval(self) -> Approval | None:
-        live = [a for a in self.approvals if a.state in ("pending", "approved")]
+        live = [a for a in self.approvals if a.is_pending or a.state == ApprovalState.APPROVED]
         return live[-1] if live else None
 
     @property
@@ -80,7 +85,7 @@ class Confirmation(Model):
     option_id: Mapped[int] = mapped_column(ForeignKey("options.id", ondelete="CASCADE"), index=True)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     colleague_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    state: Mapped[str] = mapped_column(String(12), default="pending")
+    state: Mapped[str] = mapped_column(String(12), default=ConfirmationState.PENDING)
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -104,7 +109,7 @@ class Approval(Model):
     cost_minor: Mapped[int]
     within_policy: Mapped[bool]
     # pending → approved | refused; approved/pending → void when the option changes.
-    state: Mapped[str] = mapped_column(String(12), default="pending")
+    state: Mapped[str] = mapped_column(String(12), default=ApprovalState.PENDING)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -112,6 +117,14 @@ class Approval(Model):
     option: Mapped[Option] = relationship(back_populates="approvals")
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == ApprovalState.PENDING
+
+    @property
+    def is_decided(self) -> bool:
+        return self.state in (ApprovalState.APPROVED, ApprovalState.REFUSED)
 
 
 class Promise(Model):
@@ -127,7 +140,7 @@ class Promise(Model):
     description: Mapped[str] = mapped_column(Text)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # open → kept | broken (with a reason told to the customer)
-    state: Mapped[str] = mapped_column(String(8), default="open")
+    state: Mapped[str] = mapped_column(String(8), default=PromiseState.OPEN)
     reason: Mapped[str] = mapped_column(Text, default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -137,8 +150,12 @@ class Promise(Model):
     ticket: Mapped[Ticket] = relationship()
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined")
 
+    @property
+    def is_open(self) -> bool:
+        return self.state == PromiseState.OPEN
+
     def is_overdue(self, now: datetime | None = None) -> bool:
-        return self.state == "open" and self.due_at < (now or utcnow())
+        return self.is_open and self.due_at < (now or utcnow())
 
 
 class SatisfactionResponse(Model):

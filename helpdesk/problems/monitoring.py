@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from helpdesk.domain import ProblemStatus
 from helpdesk.models import ProblemRecord, User
 from helpdesk.models.types import utcnow
-from helpdesk.problems.services import ProblemError, _commit, _event, _text
+from helpdesk.problems.services import ProblemError, _commit, _text, move_problem
 from helpdesk.settings import get_int
 
 
@@ -16,9 +17,8 @@ def put_live(problem: ProblemRecord, actor: User, note: str) -> None:
     if problem.status != "approved":
         raise ProblemError("Only an approved solution can go live.")
     note = _text(note, "note", "What was done", 2000)
-    problem.status = "live"
     problem.solution_live_at = utcnow()
-    _event(problem, actor, "solution_live", note)
+    move_problem(problem, ProblemStatus.LIVE, actor, "solution_live", note)
     _commit()
 
 
@@ -101,8 +101,7 @@ def close(problem: ProblemRecord, actor: User, reason: str = "") -> None:
         )
     if len(reason) > 2000:
         raise ProblemError("Keep the reason under 2,000 characters.", "reason")
-    problem.status = "closed"
     problem.closed_at = utcnow()
     problem.close_reason = reason
-    _event(problem, actor, "closed", reason)
+    move_problem(problem, ProblemStatus.CLOSED, actor, "closed", reason)
     _commit()

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
+from helpdesk.domain import ProblemStatus
 from helpdesk.evidence.capture import capture_problem_event
 from helpdesk.extensions import db
 from helpdesk.idempotency import commit_or_first, first_made, flush_or_first, replayed
@@ -43,6 +44,37 @@ class ProblemError(WorkflowError):
 
 def _text(value: str, field: str, label: str, max_len: int) -> str:
     return required_text(value, field, label, max_len, ProblemError)
+
+
+P = ProblemStatus
+
+# Which status may follow which; closing is allowed from any open status, and choosing
+# again before approval keeps the record at SOLUTION_CHOSEN.
+PROBLEM_TRANSITIONS: dict[ProblemStatus, frozenset[ProblemStatus]] = {
+    P.OPEN: frozenset({P.SOLUTION_CHOSEN, P.CLOSED}),
+    P.SOLUTION_CHOSEN: frozenset({P.SOLUTION_CHOSEN, P.APPROVED, P.CLOSED}),
+    P.APPROVED: frozenset({P.APPROVED, P.LIVE, P.CLOSED}),
+    P.LIVE: frozenset({P.CLOSED}),
+    P.CLOSED: frozenset(),
+}
+
+
+def move_problem(
+    problem: ProblemRecord,
+    to: ProblemStatus,
+    actor: User | None,
+    kind: str,
+    body: str = "",
+    **data: Any,
+) -> ProblemEvent:
+    """Move the record to ``to`` if the table allows it, writing its event.
+
+    :raise ProblemError: when the table does not allow the move.
+    """
+    if to not in PROBLEM_TRANSITIONS[ProblemStatus(problem.status)]:
+        raise ProblemError(f"A problem record that is '{problem.status}' cannot move to '{to}'.")
+    problem.status = to
+    return _event(problem, actor, kind, body, **data)
 
 
 def _event(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from helpdesk.audit import audit
+from helpdesk.domain import ProblemStatus
 from helpdesk.extensions import db
 from helpdesk.formatting import money
 from helpdesk.idempotency import commit_or_first, flush_or_first, replayed
@@ -26,6 +27,7 @@ from helpdesk.problems.services import (
     _event,
     _replay_or_check,
     _text,
+    move_problem,
 )
 from helpdesk.tickets import authority
 
@@ -106,8 +108,14 @@ def choose_solution(problem: ProblemRecord, actor: User, solution: CandidateSolu
         for approval in other.approvals:
             if approval.state == "pending":
                 approval.state = "void"
-    problem.status = "solution_chosen"
-    _event(problem, actor, "solution_chosen", solution.description, solution_id=solution.id)
+    move_problem(
+        problem,
+        ProblemStatus.SOLUTION_CHOSEN,
+        actor,
+        "solution_chosen",
+        solution.description,
+        solution_id=solution.id,
+    )
     _commit()
 
 
@@ -168,14 +176,16 @@ def decide_approval(approval: ProblemApproval, actor: User, *, approve: bool, re
     approval.decided_at = utcnow()
     problem = approval.solution.problem
     if approve:
-        problem.status = "approved"
-    _event(
-        problem,
-        actor,
-        "solution_approved" if approve else "solution_refused",
-        reason,
-        approval_id=approval.id,
-    )
+        move_problem(
+            problem,
+            ProblemStatus.APPROVED,
+            actor,
+            "solution_approved",
+            reason,
+            approval_id=approval.id,
+        )
+    else:
+        _event(problem, actor, "solution_refused", reason, approval_id=approval.id)
     notify_staff(
         [db.session.get(User, approval.requested_by_id)],
         "problem_approval_decided",

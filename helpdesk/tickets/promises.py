@@ -6,14 +6,42 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from helpdesk.domain import PromiseState
 from helpdesk.extensions import db
 from helpdesk.formatting import when
 from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
-from helpdesk.models import Promise, Ticket, User
+from helpdesk.models import Promise, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_customer, notify_staff, supervisors
 from helpdesk.tickets.services import _commit, _text
 from helpdesk.tickets.workflow import WorkflowError, record_event
+
+# A promise closes once, either way; there is no reopening a kept or broken promise.
+PROMISE_TRANSITIONS: dict[PromiseState, frozenset[PromiseState]] = {
+    PromiseState.OPEN: frozenset({PromiseState.KEPT, PromiseState.BROKEN}),
+    PromiseState.KEPT: frozenset(),
+    PromiseState.BROKEN: frozenset(),
+}
+
+
+def move_promise(
+    promise: Promise,
+    to: PromiseState,
+    actor: User,
+    kind: str,
+    *,
+    body: str,
+    data: dict[str, object],
+) -> TicketEvent:
+    """Close the promise as ``to`` if the table allows it, writing the public event.
+
+    :raise WorkflowError: when the promise is already closed.
+    """
+    if to not in PROMISE_TRANSITIONS[PromiseState(promise.state)]:
+        raise WorkflowError("This promise is already closed.")
+    promise.state = to
+    data = {"promise_id": promise.id, **data}
+    return record_event(promise.ticket, actor, kind, body=body, public=True, data=data)
 
 
 def make_promise(
@@ -76,17 +104,14 @@ def make_promise(
 
 def keep_promise(promise: Promise, actor: User) -> None:
     """Mark the promise kept; the customer is told."""
-    if promise.state != "open":
-        raise WorkflowError("This promise is already closed.")
-    promise.state = "kept"
     promise.closed_at = utcnow()
-    record_event(
-        promise.ticket,
+    move_promise(
+        promise,
+        PromiseState.KEPT,
         actor,
         "promise_kept",
         body=promise.description,
-        public=True,
-        data={"promise_id": promise.id, "on_time": promise.closed_at <= promise.due_at},
+        data={"on_time": promise.closed_at <= promise.due_at},
     )
     notify_customer(
         promise.ticket, "promise_kept", "We kept our promise", f"Done: {promise.description}."
@@ -96,19 +121,19 @@ def keep_promise(promise: Promise, actor: User) -> None:
 
 def break_promise(promise: Promise, actor: User, reason: str) -> None:
     """Mark the promise broken with a reason the customer is told."""
-    if promise.state != "open":
+    # Checked before the reason so a closed promise says so rather than asking for one.
+    if not promise.is_open:
         raise WorkflowError("This promise is already closed.")
     reason = _text(reason, "reason", "The reason", 2000)
-    promise.state = "broken"
     promise.reason = reason
     promise.closed_at = utcnow()
-    record_event(
-        promise.ticket,
+    move_promise(
+        promise,
+        PromiseState.BROKEN,
         actor,
         "promise_broken",
         body=f"{promise.description}: {reason}",
-        public=True,
-        data={"promise_id": promise.id, "customer_told": True},
+        data={"customer_told": True},
     )
     notify_customer(
         promise.ticket,
@@ -133,7 +158,7 @@ def flag_overdue(now: datetime | None = None) -> int:
     overdue = list(
         db.session.scalars(
             select(Promise).where(
-                Promise.state == "open",
+                Promise.state == PromiseState.OPEN,
                 Promise.due_at < now,
                 Promise.overdue_notified_at.is_(None),
             )
@@ -161,7 +186,7 @@ def overdue_for_owner(user: User, now: datetime | None = None) -> list[Promise]:
             select(Promise)
             .where(
                 Promise.owner_id == user.id,
-                Promise.state == "open",
+                Promise.state == PromiseState.OPEN,
                 Promise.due_at < (now or utcnow()),
             )
             .order_by(Promise.due_at)
