@@ -83,7 +83,7 @@ def _set_choices(name: str, form: Any, ticket: Ticket) -> None:
         form.people.choices = colleagues_of(current_user.id)
     elif name == "offer":
         form.option_ids.choices = {
-            str(o.id): o.description for o in options_for(ticket) if o.state == "draft"
+            str(o.id): o.description for o in options_for(ticket) if o.is_draft
         }
 
 
@@ -146,7 +146,7 @@ def context(ticket: Ticket, posted: dict[str, FlaskForm] | None = None) -> dict[
         "other_tickets": services.customer_other_tickets(ticket),
         "routes": suggest_routes(f"{ticket.subject} {ticket.description}"),
         "options": options,
-        "live_options": [o for o in options if o.state not in ("withdrawn", "declined")],
+        "live_options": [o for o in options if not o.is_set_aside],
         "promises": promises_for(ticket),
         "clocks": sla.clocks(ticket),
         "open_question": services.open_question(ticket),
