@@ -122,6 +122,8 @@ def register_template_helpers(app: Flask) -> None:
     # A button form drawn in several places (e.g. "This solved my problem") takes a
     # fresh key at each drawing.
     app.add_template_global(new_idempotency_key, "new_idempotency_key")
+    # A global, not only context: macros imported without context compare states too.
+    app.jinja_env.globals["domain"] = domain
 
     from flask_login import current_user
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
+from helpdesk.domain import CodeKind, KnowledgeOutcome
 from helpdesk.evidence.portfolio import STATUSES, Portfolio, build, current_records
 from helpdesk.evidence.redaction import RedactionContext, portfolio_context
 from helpdesk.evidence.reflections import reflections_for
@@ -34,7 +35,11 @@ from helpdesk.models import (
 from helpdesk.models.types import utcnow
 
 KNOWLEDGE_METHODS = {"Q": "Questioning", "PD": "Professional discussion", "WR": "Written answer"}
-OUTCOMES = {"met": "Met", "not_met": "Not met", "pending": "Awaiting marking"}
+OUTCOMES: dict[str, str] = {
+    KnowledgeOutcome.MET: "Met",
+    KnowledgeOutcome.NOT_MET: "Not met",
+    KnowledgeOutcome.PENDING: "Awaiting marking",
+}
 
 
 def initials(user: User | None) -> str:
@@ -192,8 +197,8 @@ def _log_row(record: EvidenceRecord, redact: Callable[[str], str]) -> LogRow:
         method_name=METHODS.get(record.method, record.method),
         summary=redact(record.summary),
         reference=_reference(record),
-        criteria=_codes(record, "pc"),
-        knowledge=_codes(record, "knowledge"),
+        criteria=_codes(record, CodeKind.PC),
+        knowledge=_codes(record, CodeKind.KNOWLEDGE),
         status=STATUSES.get(record.status, record.status),
         initials=record.assessor_initials,
         occurred_at=record.occurred_at,
@@ -217,7 +222,7 @@ def _testimony_row(record: EvidenceRecord, context: RedactionContext) -> Testimo
         consented_at=found.consented_at,
         statement=context.redact(found.statement),
         reference=_reference(record),
-        criteria=_codes(record, "pc"),
+        criteria=_codes(record, CodeKind.PC),
         status=STATUSES.get(record.status, record.status),
         initials=record.assessor_initials,
     )

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased, selectinload
 
+from helpdesk.domain import CodeKind, EvidenceStatus
 from helpdesk.evidence.scope import (
     OBSERVATION,
     ScopeCoverage,
@@ -37,7 +38,11 @@ from helpdesk.extensions import db
 from helpdesk.frameworks import Criterion, Framework, catalogue
 from helpdesk.models import EvidenceRecord, FrameworkRule, LearnerProfile
 
-STATUSES = {"pending": "Pending", "accepted": "Accepted", "rejected": "Rejected"}
+STATUSES: dict[str, str] = {
+    EvidenceStatus.PENDING: "Pending",
+    EvidenceStatus.ACCEPTED: "Accepted",
+    EvidenceStatus.REJECTED: "Rejected",
+}
 KNOWLEDGE_METHODS = frozenset({"Q", "PD", "WP"})
 HEAT_LEVELS = 3  # 0, 1, 2, "3 or more" accepted
 
@@ -258,15 +263,15 @@ def _for_code(records: Sequence[EvidenceRecord], code: str, kind: str) -> list[E
 
 def pc_coverage(pc: Criterion, records: Sequence[EvidenceRecord], rule: Rule) -> PcCoverage:
     """One PC's counts by status (live evidence only), its observation and sufficiency."""
-    tagged = _for_code(records, pc.code, "pc")
+    tagged = _for_code(records, pc.code, CodeKind.PC)
     live = [r for r in tagged if counts(r)]
-    accepted = [r for r in live if r.status == "accepted"]
-    pending = [r for r in live if r.status == "pending"]
+    accepted = [r for r in live if r.is_accepted]
+    pending = [r for r in live if r.is_pending]
     return PcCoverage(
         criterion=pc,
         accepted=len(accepted),
         pending=len(pending),
-        rejected=sum(r.status == "rejected" for r in live),
+        rejected=sum(r.is_rejected for r in live),
         simulated=len(tagged) - len(live),
         must_observe=pc.code in rule.must_observe,
         observed=any(r.method == OBSERVATION for r in accepted),
@@ -285,13 +290,13 @@ def is_inferred(record: EvidenceRecord) -> bool:
 
 
 def knowledge_coverage(item: Criterion, records: Sequence[EvidenceRecord]) -> KnowledgeCoverage:
-    tagged = [r for r in _for_code(records, item.code, "knowledge") if counts(r)]
+    tagged = [r for r in _for_code(records, item.code, CodeKind.KNOWLEDGE) if counts(r)]
     direct = [r for r in tagged if r.method in KNOWLEDGE_METHODS and not is_inferred(r)]
     return KnowledgeCoverage(
         criterion=item,
-        supporting=sum(is_inferred(r) and r.status != "rejected" for r in tagged),
-        met_by=tuple(r.id for r in direct if r.status == "accepted"),
-        awaiting=sum(r.status == "pending" for r in direct),
+        supporting=sum(is_inferred(r) and not r.is_rejected for r in tagged),
+        met_by=tuple(r.id for r in direct if r.is_accepted),
+        awaiting=sum(r.is_pending for r in direct),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from helpdesk.domain import NotificationKind
 from helpdesk.evidence.decisions import AssessmentError, check_assessor, profile_for
 from helpdesk.evidence.portfolio import Missing, build
 from helpdesk.extensions import db
@@ -102,7 +103,7 @@ def sign_off(
     found.signed_off_at = now
     notify_staff(
         [profile.user],
-        "signed_off",
+        NotificationKind.SIGNED_OFF,
         f"{assessor.name} signed off your unit.",
         url=f"/portfolio/{profile.user_id}/sign-off",
     )

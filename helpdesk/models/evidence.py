@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from helpdesk.domain import CodeKind, EvidenceStatus
 from helpdesk.extensions import Model
 from helpdesk.idempotency import Idempotent
 from helpdesk.models.problem import ProblemEvent
@@ -73,7 +74,7 @@ class EvidenceRecord(Model):
     summary: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text, default="")
     # pending → accepted | rejected; decided records are immutable (a re-decision is new).
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=EvidenceStatus.PENDING)
     assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assessor_initials: Mapped[str] = mapped_column(String(8), default="")
     feedback: Mapped[str] = mapped_column(Text, default="")
@@ -101,7 +102,19 @@ class EvidenceRecord(Model):
 
     @property
     def decided(self) -> bool:
-        return self.status != "pending"
+        return self.status != EvidenceStatus.PENDING
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == EvidenceStatus.PENDING
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == EvidenceStatus.ACCEPTED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == EvidenceStatus.REJECTED
 
 
 class EvidenceCode(Model):
@@ -116,11 +129,23 @@ class EvidenceCode(Model):
     )
     code: Mapped[str] = mapped_column(String(16))
     # pc, knowledge (inferred: supporting only) or scope
-    kind: Mapped[str] = mapped_column(String(10), default="pc")
+    kind: Mapped[str] = mapped_column(String(10), default=CodeKind.PC)
     untagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     untag_reason: Mapped[str] = mapped_column(Text, default="")
 
     evidence: Mapped[EvidenceRecord] = relationship(back_populates="codes")
+
+    @property
+    def is_pc(self) -> bool:
+        return self.kind == CodeKind.PC
+
+    @property
+    def is_knowledge(self) -> bool:
+        return self.kind == CodeKind.KNOWLEDGE
+
+    @property
+    def is_scope(self) -> bool:
+        return self.kind == CodeKind.SCOPE
 
 
 class WitnessTestimony(Model):

@@ -102,6 +102,24 @@ class Ticket(Model):
         return self.status not in CLOSED_STATUSES
 
     @property
+    def is_new(self) -> bool:
+        return self.status == Status.NEW
+
+    @property
+    def is_awaiting_customer(self) -> bool:
+        return self.status == Status.AWAITING_CUSTOMER
+
+    @property
+    def is_resolved(self) -> bool:
+        """Resolved and waiting for the customer's confirmation."""
+        return self.status == Status.RESOLVED
+
+    @property
+    def is_resolvable(self) -> bool:
+        """Acknowledged, or the agreed option under way: resolve() accepts it."""
+        return self.status in (Status.ACKNOWLEDGED, Status.AGREED, Status.IN_PROGRESS)
+
+    @property
     def reference(self) -> str:
         return f"T-{self.id:06d}"
 

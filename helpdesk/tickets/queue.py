@@ -16,6 +16,8 @@ from helpdesk.domain import (
     ORIGIN_LABELS,
     PRIORITY_LABELS,
     STATUS_LABELS,
+    ListFilter,
+    PromiseState,
     Status,
 )
 from helpdesk.extensions import db
@@ -35,14 +37,19 @@ SLA_FILTERS = {
     "breached": "Target missed",
     "at_risk": "Due within an hour",
 }
-STATUS_FILTERS = {"open": "All open", "closed": "All closed", "any": "Any status", **STATUS_LABELS}
+STATUS_FILTERS = {
+    ListFilter.OPEN: "All open",
+    ListFilter.CLOSED: "All closed",
+    ListFilter.ANY: "Any status",
+    **STATUS_LABELS,
+}
 ASSIGNED_FILTERS = {"anyone": "Anyone", "me": "Assigned to me", "unassigned": "Unassigned"}
 REPEAT_FILTERS = {"": "Any", "1": "Possible repeats not yet linked"}
 
 
 @dataclass(frozen=True)
 class QueueFilters:
-    status: str = "open"
+    status: str = ListFilter.OPEN
     category: int | None = None
     priority: int | None = None
     assigned: str = "anyone"
@@ -69,7 +76,7 @@ class QueueFilters:
 
         priority = number("priority")
         return cls(
-            status=pick("status", STATUS_FILTERS, "open"),
+            status=pick("status", STATUS_FILTERS, ListFilter.OPEN),
             category=number("category"),
             priority=priority if priority in PRIORITY_LABELS else None,
             assigned=pick("assigned", ASSIGNED_FILTERS, "anyone"),
@@ -154,11 +161,11 @@ ORDER = {
 def queue_page(filters: QueueFilters, *, viewer_id: int, page_size: int = 25) -> QueuePage:
     """One page of the queue; fetches one row extra to know whether more follow."""
     stmt = select(Ticket).options(defer(Ticket.description))
-    if filters.status == "open":
+    if filters.status == ListFilter.OPEN:
         stmt = stmt.where(Ticket.status.in_(sorted(OPEN_STATUSES)))
-    elif filters.status == "closed":
+    elif filters.status == ListFilter.CLOSED:
         stmt = stmt.where(Ticket.status.in_(sorted(CLOSED_STATUSES)))
-    elif filters.status != "any":
+    elif filters.status != ListFilter.ANY:
         stmt = stmt.where(Ticket.status == filters.status)
     if filters.category is not None:
         stmt = stmt.where(Ticket.category_id == filters.category)
@@ -223,7 +230,11 @@ def needs_you(viewer_id: int, limit: int = 10) -> NeedsYou:
     )
     overdue = db.session.scalars(
         select(Promise)
-        .where(Promise.owner_id == viewer_id, Promise.state == "open", Promise.due_at < utcnow())
+        .where(
+            Promise.owner_id == viewer_id,
+            Promise.state == PromiseState.OPEN,
+            Promise.due_at < utcnow(),
+        )
         .order_by(Promise.due_at)
         .limit(limit)
     )

@@ -21,7 +21,6 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
 from helpdesk.actions import Answer, fragment_or_redirect, run_action
-from helpdesk.domain import OptionState
 from helpdesk.evidence.badges import event_badges
 from helpdesk.extensions import db
 from helpdesk.forms import category_choices, new_idempotency_key
@@ -88,7 +87,7 @@ def _set_choices(name: str, form: Any, ticket: Ticket) -> None:
         form.people.choices = colleagues_of(current_user.id)
     elif name == "offer":
         form.option_ids.choices = {
-            str(o.id): o.description for o in options_for(ticket) if o.state == "draft"
+            str(o.id): o.description for o in options_for(ticket) if o.is_draft
         }
 
 
@@ -229,8 +228,7 @@ def context(
         needs.update(WHOLE_PAGE)
     ctx: dict[str, Any] = {name: DATA[name](ticket) for name in needs}
     if "options" in ctx:
-        gone = (OptionState.WITHDRAWN, OptionState.DECLINED)
-        ctx["live_options"] = [o for o in ctx["options"] if o.state not in gone]
+        ctx["live_options"] = [o for o in ctx["options"] if not o.is_set_aside]
     form_names = [f for p in drawn for f in PANEL_FORMS.get(p, ())]
     return ctx | {
         "ticket": ticket,
