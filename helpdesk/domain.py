@@ -253,3 +253,14 @@ CUSTOMER_EVENT_HEADINGS: dict[str, str] = {
 def choices(labels: dict) -> dict[str, str]:
     """Turn a label map into WTForms choices (its value -> label shorthand)."""
     return {str(k): v for k, v in labels.items()}
+
+
+class TrainingKind(StrEnum):
+    """Why staff flagged a ticket as practice: its evidence is shown apart, never counted."""
+
+    TRAINING = "training"
+    ROLE_PLAY = "role_play"
+
+    @property
+    def label(self) -> str:
+        return {"training": "Training", "role_play": "Role play"}[self.value]
