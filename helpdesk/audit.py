@@ -32,6 +32,10 @@ ACTIONS: dict[str, str] = {
     "two_factor_reset": "Two-factor sign-in reset by an admin",
     "two_factor_policy_changed": "Two-factor requirement changed",
     "undeclared_fields": "Undeclared form fields ignored",
+    "framework_rule_changed": "Framework rule changed (new version)",
+    "learner_rules_moved": "Learner moved on to newer framework rules",
+    "ticket_training_flagged": "Ticket flagged as training or role play",
+    "training_account_changed": "Customer account marked or unmarked as training",
 }
 
 
