@@ -2,8 +2,10 @@
 
 Counting rules, in one place:
 
-- Only live work counts. Simulated evidence (or evidence on a simulated ticket) is
-  shown, and counted apart, but never towards coverage, sufficiency or scope.
+- Only live work counts. Simulated evidence (or evidence on a simulated ticket) and
+  practice (``helpdesk.evidence.training``: training tickets and accounts, a customer
+  account that looks like the learner's) is shown, and counted apart, but never towards
+  coverage, sufficiency or scope.
 - A code counts only while tagged (``untagged_at`` is empty), and a decision replaced by
   a newer one (``supersedes_id``) is history, not a second piece of evidence.
 - The rule is the version the learner is judged by (``helpdesk.evidence.rule_versions``):
