@@ -230,9 +230,7 @@ def _for_code(records: Sequence[EvidenceRecord], code: str, kind: str) -> list[E
 def pc_coverage(pc: Criterion, records: Sequence[EvidenceRecord], rule: Rule) -> PcCoverage:
     """One PC's counts by status (live evidence only), its observation and sufficiency."""
     tagged = _for_code(records, pc.code, "pc")
-    real = [r for r in tagged if counts(r)]
-    # Evidence by a method the rule does not take is shown, never counted.
-    live = [r for r in real if r.method in rule.methods]
+    live = [r for r in tagged if counts(r)]
     accepted = [r for r in live if r.status == "accepted"]
     pending = [r for r in live if r.status == "pending"]
     return PcCoverage(
@@ -240,7 +238,7 @@ def pc_coverage(pc: Criterion, records: Sequence[EvidenceRecord], rule: Rule) ->
         accepted=len(accepted),
         pending=len(pending),
         rejected=sum(r.status == "rejected" for r in live),
-        simulated=len(tagged) - len(real),
+        simulated=len(tagged) - len(live),
         must_observe=pc.code in rule.must_observe,
         observed=any(r.method == OBSERVATION for r in accepted),
         sufficiency=Sufficiency(
@@ -305,11 +303,13 @@ def build(profile: LearnerProfile, records: Sequence[EvidenceRecord] | None = No
         records = current_records(profile.user_id)
     # Evidence gathered under another framework (before a change) does not count here.
     records = [r for r in records if r.framework == framework.code]
+    # Evidence by a method the rule does not take stays in the log but counts for no PC.
+    by_method = [r for r in records if r.method in rule.methods]
     outcomes = tuple(
         OutcomeRows(
             code=code,
             title=title,
-            rows=tuple(pc_coverage(p, records, rule) for p in framework.pcs if p.outcome == code),
+            rows=tuple(pc_coverage(p, by_method, rule) for p in framework.pcs if p.outcome == code),
         )
         for code, title in framework.outcomes.items()
         if any(pc.outcome == code for pc in framework.pcs)

@@ -227,3 +227,15 @@ def test_enrolling_through_the_admin_pins_the_version_in_force(app, admin):
     assert profile.rule_version == 2
     # Switching framework enrols them on the other one's version in force.
     assert set_learner_profile(person, framework="A", assessor_ids=[]).rule_version == 1
+
+
+def test_evidence_by_a_method_the_version_does_not_take_counts_for_no_pc(app, admin, customer):
+    change("A", admin, reason="Observed work only.", methods=["O"])
+    learner = make_learner("A")  # enrolled under version 2
+    acknowledged_ticket(learner, customer)
+    decide_all(learner, "accepted", "acknowledged")
+    portfolio = build(profile_of(learner))
+    assert portfolio.rule.methods == frozenset({"O"})
+    assert portfolio.rule.methods_words == "Observation"
+    assert (portfolio.pc("1.1").accepted, portfolio.pc("1.1").simulated) == (0, 0)
+    assert portfolio.totals["accepted"] == 1  # still in the log, just not counted
