@@ -27,6 +27,7 @@ from helpdesk.evidence.progress import progress_of
 from helpdesk.evidence.rule_versions import move_on, version_of
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, FrameworkRule, FrameworkRuleVersion
+from helpdesk.models.guards import AppendOnlyError
 from helpdesk.tickets.training import flag_training
 from tests import factories
 from tests.assessing import T0, everything
@@ -239,3 +240,15 @@ def test_evidence_by_a_method_the_version_does_not_take_counts_for_no_pc(app, ad
     assert portfolio.rule.methods_words == "Observation"
     assert (portfolio.pc("1.1").accepted, portfolio.pc("1.1").simulated) == (0, 0)
     assert portfolio.totals["accepted"] == 1  # still in the log, just not counted
+
+
+def test_a_rule_version_is_never_edited(app, admin):
+    change("A", admin)
+    version = db.session.scalars(
+        select(FrameworkRuleVersion).where(FrameworkRuleVersion.number == 2)
+    ).one()
+    version.tickets_per_pc = 3
+    with pytest.raises(AppendOnlyError):
+        db.session.commit()
+    db.session.rollback()
+    assert db.session.get(FrameworkRuleVersion, version.id).tickets_per_pc == 1
