@@ -33,6 +33,10 @@ ACTIONS: dict[str, str] = {
     AuditAction.TWO_FACTOR_RESET: "Two-factor sign-in reset by an admin",
     AuditAction.TWO_FACTOR_POLICY_CHANGED: "Two-factor requirement changed",
     AuditAction.UNDECLARED_FIELDS: "Undeclared form fields ignored",
+    AuditAction.FRAMEWORK_RULE_CHANGED: "Framework rule changed (new version)",
+    AuditAction.LEARNER_RULES_MOVED: "Learner moved on to newer framework rules",
+    AuditAction.TICKET_TRAINING_FLAGGED: "Ticket flagged as training or role play",
+    AuditAction.TRAINING_ACCOUNT_CHANGED: "Customer account marked or unmarked as training",
 }
 
 

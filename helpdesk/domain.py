@@ -378,6 +378,10 @@ class AuditAction(StrEnum):
     TWO_FACTOR_RESET = "two_factor_reset"
     TWO_FACTOR_POLICY_CHANGED = "two_factor_policy_changed"
     UNDECLARED_FIELDS = "undeclared_fields"
+    FRAMEWORK_RULE_CHANGED = "framework_rule_changed"
+    LEARNER_RULES_MOVED = "learner_rules_moved"
+    TICKET_TRAINING_FLAGGED = "ticket_training_flagged"
+    TRAINING_ACCOUNT_CHANGED = "training_account_changed"
 
 
 REMEDY_LABELS: dict[str, str] = {
@@ -453,3 +457,14 @@ CUSTOMER_EVENT_HEADINGS: dict[str, str] = {
 def choices(labels: dict) -> dict[str, str]:
     """Turn a label map into WTForms choices (its value -> label shorthand)."""
     return {str(k): v for k, v in labels.items()}
+
+
+class TrainingKind(StrEnum):
+    """Why staff flagged a ticket as practice: its evidence is shown apart, never counted."""
+
+    TRAINING = "training"
+    ROLE_PLAY = "role_play"
+
+    @property
+    def label(self) -> str:
+        return {"training": "Training", "role_play": "Role play"}[self.value]

@@ -173,6 +173,28 @@ def update_account(
     return end_sessions
 
 
+def set_training_account(user: User, acting: User, training: bool) -> bool:
+    """Mark a customer account as kept for practice (its tickets never count as a
+    learner's evidence), or as a real customer again; audited. Returns whether it changed.
+
+    :raise AdminError: for an account that is not a customer's.
+    """
+    if not user.is_customer or user.is_staff:
+        raise AdminError("Only a customer account can be a training account.", "training")
+    if user.is_training_account == training:
+        return False
+    audit(
+        AuditAction.TRAINING_ACCOUNT_CHANGED,
+        acting,
+        user,
+        before=user.is_training_account,
+        after=training,
+    )
+    user.is_training_account = training
+    db.session.commit()
+    return True
+
+
 def _audit_account_changes(
     user: User, acting: User, *, roles: set[str], limit: int, exceptions: bool, active: bool
 ) -> None:

@@ -295,8 +295,14 @@ def _reflection_row(account: ReflectiveAccount, redact: Callable[[str], str]) ->
     )
 
 
-def sign_off_state(learner_id: int, framework: str, missing: int) -> SignOffState:
-    """Signed off (with the date), declared by one side so far, or not yet and why."""
+def sign_off_state(
+    learner_id: int, framework: str, missing: int, version: int | None = None
+) -> SignOffState:
+    """Signed off (with the date), declared by one side so far, or not yet and why.
+
+    ``missing`` is counted against the rule version the sign-off was given under: a
+    sign-off whose own rules are no longer all met (a decision changed since) is not
+    shown as "Signed off"."""
     found = db.session.scalar(
         select(SignOff)
         .where(SignOff.learner_id == learner_id, SignOff.framework == framework)
@@ -310,8 +316,16 @@ def sign_off_state(learner_id: int, framework: str, missing: int) -> SignOffStat
             "assessor_declared_at": found.assessor_declared_at,
             "signed_off_at": found.signed_off_at,
         }
-        if found.signed_off_at is not None:
+        if found.signed_off_at is not None and not missing:
             return SignOffState(True, "Signed off", **dates)
+        if found.signed_off_at is not None:
+            under = f" under rule version {version}" if version else ""
+            return SignOffState(
+                False,
+                f"Signed off on {found.signed_off_at:%d %B %Y}{under}, but {missing} of "
+                "that version's requirements are no longer met: awaiting the assessor's review",
+                **dates,
+            )
     words = "Not signed off"
     if dates.get("learner_declared_at") or dates.get("assessor_declared_at"):
         words += ": declared by " + (
@@ -347,7 +361,9 @@ def build_export(profile: LearnerProfile) -> PortfolioExport:
         first_evidence=min(dates) if dates else None,
         last_evidence=max(dates) if dates else None,
         generated_at=utcnow(),
-        sign_off=sign_off_state(profile.user_id, framework.code, len(portfolio.missing)),
+        sign_off=sign_off_state(
+            profile.user_id, framework.code, len(portfolio.missing), portfolio.rule.version
+        ),
         pcs_met=portfolio.pcs_met,
         pcs_total=len(portfolio.pcs),
         totals=dict(portfolio.totals),

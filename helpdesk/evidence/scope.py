@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from helpdesk.domain import CodeKind
+from helpdesk.evidence.training import practice_codes
 from helpdesk.extensions import db
 from helpdesk.frameworks import Criterion, catalogue
 from helpdesk.models import EvidenceRecord, Option, Ticket
@@ -25,10 +26,16 @@ OBSERVATION = "O"
 JUDGEMENT = "observation:"
 
 
-def counts(record: EvidenceRecord) -> bool:
-    """Live work only: simulated evidence (or evidence on a simulated ticket) never counts."""
+def simulated(record: EvidenceRecord) -> bool:
+    """Demo evidence, or evidence on a simulated ticket."""
     ticket = record.ticket
-    return not record.is_simulated and not (ticket is not None and ticket.is_simulated)
+    return record.is_simulated or (ticket is not None and ticket.is_simulated)
+
+
+def counts(record: EvidenceRecord) -> bool:
+    """Live work only: simulated evidence and practice (training tickets and accounts, a
+    customer who looks like the learner; ``training``) never count."""
+    return not simulated(record) and not practice_codes(record.ticket, record.learner)
 
 
 def live_codes(record: EvidenceRecord, kind: str) -> set[str]:

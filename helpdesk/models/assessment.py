@@ -128,6 +128,8 @@ class SignOff(Model):
     learner_declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assessor_declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The framework rule version the unit was signed off under (it is judged by it).
+    rule_version: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     learner: Mapped[User] = relationship(foreign_keys=[learner_id])

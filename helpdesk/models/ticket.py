@@ -62,6 +62,8 @@ class Ticket(Model):
     possible_repeat: Mapped[bool] = mapped_column(default=False)
     # Demo and training tickets: shown, never counted as real evidence.
     is_simulated: Mapped[bool] = mapped_column(default=False)
+    # Flagged by staff as training or role play (TrainingKind): its evidence never counts.
+    training_kind: Mapped[str | None] = mapped_column(String(16))
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

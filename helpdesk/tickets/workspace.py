@@ -149,7 +149,7 @@ FORM_PANEL = {form: panel for panel, forms in PANEL_FORMS.items() for form in fo
 _OPEN = frozenset({"is_open", "customer_id"})  # open, and someone to write to
 SHOWS: dict[str, frozenset[str]] = {
     "header": frozenset({"subject", "status", "origin", "is_simulated", "reopened_at"})
-    | {"escalated_to"},
+    | {"escalated_to", "training_kind"},
     "proactive": _OPEN | {"origin"},
     "acknowledge": _OPEN | {"acknowledged_at"},
     "reply": _OPEN,
