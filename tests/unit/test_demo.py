@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from helpdesk.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
@@ -14,6 +15,7 @@ from helpdesk.models import Category, Route, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
 from helpdesk.selfservice.matching import suggest_routes
 from tests.conftest import empty_tables, login
+from tests.demo_data import demo  # noqa: F401 - the fixture, shared by the tests below
 
 
 def _tickets() -> list[Ticket]:
@@ -137,8 +139,8 @@ def test_a_small_load_still_covers_every_value(app):
     assert {c.value for c in Cause} <= {t.cause for t in tickets}
 
 
+@pytest.mark.usefixtures("demo")
 def test_default_load_spreads_simulated_tickets_across_every_value(app):
-    load_demo()
 
     tickets = _tickets()
     assert len(tickets) == 200
@@ -175,8 +177,8 @@ def test_default_load_spreads_simulated_tickets_across_every_value(app):
     assert created == sorted(created)
 
 
+@pytest.mark.usefixtures("demo")
 def test_default_load_timelines_are_in_order_and_match_their_tickets(app):
-    load_demo()
     now = utcnow()
     timelines = _timelines()
 

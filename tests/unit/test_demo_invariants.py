@@ -6,13 +6,14 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import TypeVar
 
+import pytest
 from sqlalchemy import select
 
-from helpdesk.demo import load_demo
 from helpdesk.domain import Status
 from helpdesk.extensions import db
 from helpdesk.models import Approval, Option, Promise, SatisfactionResponse, Ticket, TicketEvent
 from helpdesk.models.evidence import WitnessTestimony
+from tests.demo_data import demo  # noqa: F401 - the fixture: one demo load, copied per test
 
 S = Status
 T = TypeVar("T")
@@ -28,12 +29,11 @@ def _by_ticket(rows: list[T], key: str) -> dict[int, list[T]]:
     return grouped
 
 
-def _load() -> None:
-    assert load_demo() is True
+# Every test here reads the default demo (loaded once per session, copied per test).
+pytestmark = pytest.mark.usefixtures("demo")
 
 
 def test_every_demo_status_is_backed_by_the_rows_its_rules_need(app):
-    _load()
     events = _by_ticket(list(db.session.scalars(select(TicketEvent))), "ticket_id")
     options = _by_ticket(list(db.session.scalars(select(Option))), "ticket_id")
     promises = _by_ticket(list(db.session.scalars(select(Promise))), "ticket_id")
@@ -95,7 +95,6 @@ def test_every_demo_status_is_backed_by_the_rows_its_rules_need(app):
 
 
 def test_the_demo_shows_every_kind_of_story(app):
-    _load()
     options = list(db.session.scalars(select(Option)))
     approvals = list(db.session.scalars(select(Approval)))
     promises = list(db.session.scalars(select(Promise)))
@@ -115,7 +114,6 @@ def test_the_demo_shows_every_kind_of_story(app):
 
 def test_resolution_rows_happen_when_their_ticket_does(app):
     """Options, approvals, promises and answers carry the demo's times, not the load's."""
-    _load()
     last_event = {
         t.id: max(e.created_at for e in t.events) for t in db.session.scalars(select(Ticket))
     }
