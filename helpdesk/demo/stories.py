@@ -18,7 +18,7 @@ from helpdesk.demo import content
 from helpdesk.demo.clock import current_clock, demo_clock
 from helpdesk.domain import CLOSED_STATUSES, Cause, Channel, Origin, Priority, Status
 from helpdesk.extensions import db
-from helpdesk.models import Option, Ticket, User
+from helpdesk.models import Confirmation, Option, Ticket, User
 from helpdesk.models.types import utcnow
 from helpdesk.tickets.options import (
     OptionData,
@@ -26,10 +26,12 @@ from helpdesk.tickets.options import (
     customer_agree,
     customer_decline,
     decide_approval,
+    decide_confirmation,
     implement,
     offer,
     recommend,
     request_approval,
+    request_confirmation,
 )
 from helpdesk.tickets.proactive import record_step
 from helpdesk.tickets.promises import break_promise, keep_promise, make_promise
@@ -452,6 +454,8 @@ class _Writer:
         fallback = _fallback_option()
         then(0.4, lambda t: board.append(add_option(t, owner, best)))
         then(0.1, lambda t: board.append(add_option(t, owner, fallback)))
+        if self.rng.random() < 0.35:
+            self._colleague_check(script, board)
         then(0.05, lambda t: recommend(board[0], owner))
         if status == S.OPTIONS:
             self._keep_informed(script, customer)
@@ -473,6 +477,26 @@ class _Writer:
             ),
         )
         return False
+
+    def _colleague_check(self, script: Script, board: list[Option]) -> None:
+        """Another pair of eyes on the best option before it is recommended."""
+        rng, owner, then = self.rng, self.owner, script.then
+        colleague = rng.choice([w for w in self.cast.workers if w is not owner])
+        asked: list[Confirmation] = []
+        then(0.15, lambda t: asked.append(request_confirmation(board[0], owner, colleague)))
+        if self.plan.status == S.OPTIONS and rng.random() < 0.5:
+            return  # the colleague has not answered yet
+        confirm = rng.random() < 0.8
+        if confirm:
+            comment = rng.choice(content.COLLEAGUE_CONFIRMS)
+        else:
+            comment = rng.choice(content.COLLEAGUE_CHALLENGES)
+        then(
+            0.4,
+            lambda t: decide_confirmation(asked[0], colleague, confirm=confirm, comment=comment),
+        )
+        if not confirm:
+            then(0.2, lambda t: add_note(t, owner, content.CHALLENGE_ANSWERED))
 
     def _offer(self, script: Script, story: content.Story, customer: User, words: _Words) -> bool:
         """Offer the board; the customer declines both or agrees the best, which is done."""
