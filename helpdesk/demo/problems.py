@@ -79,7 +79,9 @@ def build_problems(
     found.sort(key=lambda pair: pair[1][1].last)
     records: list[ProblemRecord] = []
     for (story, repeats), target in zip(found, TARGETS, strict=False):
-        owner = cast.workers[0] if len(records) % 2 == 0 else cast.supervisor
+        # The supervisor login can then decide the waiting approval and put one live.
+        agent = cast.workers[0]
+        owner = cast.supervisor if target in (P.LIVE, P.OPEN) else agent
         decider = cast.supervisor if owner is not cast.supervisor else cast.admin
         record = _Record(story, owner, decider)
         if _write(record, repeats, target, rng, now):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from helpdesk.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from helpdesk.domain import Cause, Channel, Origin, Priority, Role, RouteKind, Status
 from helpdesk.extensions import db
-from helpdesk.models import Category, Route, Ticket, TicketEvent, User
+from helpdesk.models import Category, ProblemRecord, Route, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
 from helpdesk.selfservice.matching import suggest_routes
 from tests.conftest import empty_tables, login
@@ -208,3 +208,17 @@ def test_default_load_timelines_are_in_order_and_match_their_tickets(app):
         # The last move on the timeline is where the ticket now stands.
         moves = [e.data["to"] for e in events if e.kind == "status_changed"]
         assert (moves[-1] if moves else Status.NEW) == ticket.status, ref
+
+
+@pytest.mark.usefixtures("demo")
+def test_demo_load_names_what_a_newcomer_can_open(app):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+
+    assert result.exit_code == 0, result.output
+    assert "nothing added" in result.output
+    records = list(db.session.scalars(select(ProblemRecord)))
+    assert records
+    for record in records:
+        assert f"{record.reference}  {record.status}" in result.output
+        assert record.title in result.output
+    assert "confirmed" in result.output and "challenged" in result.output
