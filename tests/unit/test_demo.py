@@ -7,10 +7,20 @@ from datetime import timedelta
 from itertools import takewhile
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from helpdesk.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
-from helpdesk.domain import Cause, Channel, Origin, Priority, Role, RouteKind, Status
+from helpdesk.domain import (
+    Cause,
+    Channel,
+    Origin,
+    Priority,
+    ProblemStatus,
+    Role,
+    RouteKind,
+    Status,
+)
 from helpdesk.extensions import db
 from helpdesk.models import Category, ProblemRecord, Route, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
@@ -222,3 +232,29 @@ def test_demo_load_names_what_a_newcomer_can_open(app):
         assert f"{record.reference}  {record.status}" in result.output
         assert record.title in result.output
     assert "confirmed" in result.output and "challenged" in result.output
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_supervisor_login_can_open_every_problem_record_and_decide_the_waiting_one(app, client):
+    login(client, "supervisor@example.com", DEMO_PASSWORD)
+    records = list(db.session.scalars(select(ProblemRecord)))
+
+    listing = client.get("/staff/problems?status=all").get_data(as_text=True)
+    for record in records:
+        page = client.get(f"/staff/problems/{record.id}")
+        assert page.status_code == 200, record.reference
+        assert str(escape(record.title)) in page.get_data(as_text=True)
+        assert record.reference in listing
+    waiting = next(r for r in records if r.status == ProblemStatus.SOLUTION_CHOSEN)
+    approval = waiting.chosen_solution.approvals[-1]
+    inbox = client.get("/staff/approvals").get_data(as_text=True)
+    assert f"problem-approval-{approval.id}" in inbox
+
+    response = client.post(
+        f"/staff/problem-approvals/{approval.id}",
+        data={"decision": "approve", "reason": "Fine: it costs nothing to try."},
+    )
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ProblemRecord, waiting.id).status == ProblemStatus.APPROVED
