@@ -56,11 +56,13 @@ def _restart_sequence(conn: Any, table: Table) -> None:
 @pytest.fixture
 def demo(app: Flask) -> None:
     """The default ``flask demo load`` (200 tickets, seed 7) in this test's database."""
-    url = str(db.engine.url)
-    if url not in _SNAPSHOTS:
-        assert load_demo() is True
-        db.session.commit()
-        _SNAPSHOTS[url] = _snapshot()
+    # Its own app context (and so its own session): the test's session starts clean.
+    with app.app_context():
+        url = str(db.engine.url)
+        if url not in _SNAPSHOTS:
+            assert load_demo() is True
+            db.session.commit()
+            _SNAPSHOTS[url] = _snapshot()
+        else:
+            _restore(_SNAPSHOTS[url])
         db.session.remove()
-        return
-    _restore(_SNAPSHOTS[url])
