@@ -161,12 +161,37 @@ ORDER = {
 def queue_page(filters: QueueFilters, *, viewer_id: int, page_size: int = 25) -> QueuePage:
     """One page of the queue; fetches one row extra to know whether more follow."""
     stmt = select(Ticket).options(defer(Ticket.description))
-    if filters.status == ListFilter.OPEN:
-        stmt = stmt.where(Ticket.status.in_(sorted(OPEN_STATUSES)))
-    elif filters.status == ListFilter.CLOSED:
-        stmt = stmt.where(Ticket.status.in_(sorted(CLOSED_STATUSES)))
-    elif filters.status != ListFilter.ANY:
-        stmt = stmt.where(Ticket.status == filters.status)
+    stmt = _where_status(stmt, filters.status)
+    stmt = _where_fields(stmt, filters, viewer_id)
+    stmt = _where_sla(stmt, filters)
+    if filters.repeat:
+        # Marked on arrival and not yet in a problem record.
+        linked = exists().where(ProblemLink.ticket_id == Ticket.id)
+        stmt = stmt.where(Ticket.possible_repeat.is_(True), ~linked)
+    if filters.after:
+        stmt = _after(stmt, filters.sort, filters.after)
+    rows = list(db.session.scalars(stmt.order_by(*ORDER[filters.sort]).limit(page_size + 1)))
+    more = len(rows) > page_size
+    tickets = rows[:page_size]
+    return QueuePage(
+        tickets=tickets,
+        next_cursor=_cursor_of(tickets[-1], filters.sort) if more and tickets else None,
+    )
+
+
+def _where_status(stmt: Select[Any], status: str) -> Select[Any]:
+    """Open and closed stand for groups of statuses; "any" filters nothing."""
+    if status == ListFilter.OPEN:
+        return stmt.where(Ticket.status.in_(sorted(OPEN_STATUSES)))
+    if status == ListFilter.CLOSED:
+        return stmt.where(Ticket.status.in_(sorted(CLOSED_STATUSES)))
+    if status != ListFilter.ANY:
+        return stmt.where(Ticket.status == status)
+    return stmt
+
+
+def _where_fields(stmt: Select[Any], filters: QueueFilters, viewer_id: int) -> Select[Any]:
+    """The filters that match one column each, and the free-text search."""
     if filters.category is not None:
         stmt = stmt.where(Ticket.category_id == filters.category)
     if filters.priority is not None:
@@ -183,27 +208,20 @@ def queue_page(filters: QueueFilters, *, viewer_id: int, page_size: int = 25) ->
         from helpdesk.search import ticket_text_filter
 
         stmt = stmt.where(ticket_text_filter(filters.q))
+    return stmt
+
+
+def _where_sla(stmt: Select[Any], filters: QueueFilters) -> Select[Any]:
+    """Tickets by their service target: running at all, breached, or about to be."""
     if filters.sort == "sla" or filters.sla:
         # Only tickets with a running target have a place in this order.
         stmt = stmt.where(Ticket.sla_due_at.is_not(None))
     if filters.sla == "breached":
-        stmt = stmt.where(Ticket.sla_due_at < utcnow())
-    elif filters.sla == "at_risk":
+        return stmt.where(Ticket.sla_due_at < utcnow())
+    if filters.sla == "at_risk":
         now = utcnow()
-        stmt = stmt.where(Ticket.sla_due_at >= now, Ticket.sla_due_at < now + AT_RISK)
-    if filters.repeat:
-        # Marked on arrival and not yet in a problem record.
-        linked = exists().where(ProblemLink.ticket_id == Ticket.id)
-        stmt = stmt.where(Ticket.possible_repeat.is_(True), ~linked)
-    if filters.after:
-        stmt = _after(stmt, filters.sort, filters.after)
-    rows = list(db.session.scalars(stmt.order_by(*ORDER[filters.sort]).limit(page_size + 1)))
-    more = len(rows) > page_size
-    tickets = rows[:page_size]
-    return QueuePage(
-        tickets=tickets,
-        next_cursor=_cursor_of(tickets[-1], filters.sort) if more and tickets else None,
-    )
+        return stmt.where(Ticket.sla_due_at >= now, Ticket.sla_due_at < now + AT_RISK)
+    return stmt
 
 
 @dataclass
