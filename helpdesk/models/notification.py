@@ -45,5 +45,8 @@ class OutboxMessage(Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the message can never go (it cannot be built, or the server refused it
+    # for good, or it ran out of attempts): it is skipped, and last_error says why.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     ticket: Mapped[Ticket | None] = relationship()

@@ -1,4 +1,9 @@
-"""Deliver the outbox over SMTP, with retries and back-off; a failure loses nothing."""
+"""Deliver the outbox over SMTP, with retries and back-off; a failure loses nothing.
+
+One message that cannot be built, or that the server refuses for good (5xx), is marked
+failed with its reason and skipped: it never stops the messages behind it. Temporary
+trouble (4xx, a broken connection) is retried with back-off, at most MAX_ATTEMPTS times.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from helpdesk.models.types import utcnow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
+SUBJECT_MAX = 150
 
 
 def backoff(attempts: int) -> timedelta:
@@ -30,11 +36,25 @@ class SendReport:
     failed: int
 
 
+class PermanentFailure(Exception):
+    """This message can never be delivered as it stands; retrying would not help."""
+
+
+def one_line(text: str, limit: int = SUBJECT_MAX) -> str:
+    """The first non-blank line, spaces collapsed, cut to ``limit`` with an ellipsis."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    folded = " ".join(first.split())
+    if len(folded) > limit:
+        folded = folded[: limit - 1].rstrip() + "…"
+    return folded
+
+
 def _due(now: datetime, batch: int) -> list[OutboxMessage]:
     stmt = (
         select(OutboxMessage)
         .where(
             OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
             OutboxMessage.next_attempt_at <= now,
             OutboxMessage.attempts < MAX_ATTEMPTS,
         )
@@ -48,11 +68,17 @@ def _due(now: datetime, batch: int) -> list[OutboxMessage]:
 
 
 def _as_email(message: OutboxMessage, sender: str) -> EmailMessage:
-    email = EmailMessage()
-    email["From"] = sender
-    email["To"] = message.to_email
-    email["Subject"] = message.subject
-    email.set_content(message.body)
+    """The message as MIME; a value no header can hold raises PermanentFailure."""
+    try:
+        email = EmailMessage()
+        email["From"] = sender
+        # An address is one line or it is wrong: folding it would send elsewhere.
+        email["To"] = message.to_email
+        email["Subject"] = one_line(message.subject)
+        email.set_content(message.body)
+        email.as_bytes()  # every header is checked when written, so write it once now
+    except (ValueError, TypeError, LookupError) as exc:
+        raise PermanentFailure(f"could not be built: {exc}") from exc
     return email
 
 
@@ -124,19 +150,44 @@ def _send_over(smtp: smtplib.SMTP, messages: list[OutboxMessage], now: datetime)
     return SendReport(sent, failed)
 
 
+def _permanent(exc: smtplib.SMTPException) -> bool:
+    """A 5xx answer means this message will never be taken; 4xx and the rest may pass."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _text in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
 def _send_one(smtp: smtplib.SMTP, message: OutboxMessage, now: datetime, sender: str) -> bool:
-    """True when the server took the message; a refusal of this one alone is recorded."""
+    """True when the server took the message; a refusal of this one alone is recorded.
+
+    A broken connection (OSError, SMTPServerDisconnected) is left to the caller, which
+    puts back every message not yet tried.
+    """
     try:
         smtp.send_message(_as_email(message, sender))
-    except (OSError, smtplib.SMTPException) as exc:
-        _failed(message, now, exc)
+    except PermanentFailure as exc:
+        _failed(message, now, exc, permanent=True)
         return False
-    message.sent_at = utcnow()
+    except smtplib.SMTPServerDisconnected:
+        raise
+    except smtplib.SMTPException as exc:
+        _failed(message, now, exc, permanent=_permanent(exc))
+        return False
+    message.sent_at = now
     return True
 
 
-def _failed(message: OutboxMessage, now: datetime, exc: BaseException) -> None:
+def _failed(
+    message: OutboxMessage, now: datetime, exc: BaseException, *, permanent: bool = False
+) -> None:
     message.attempts += 1
-    message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+    reason = str(exc) if isinstance(exc, PermanentFailure) else f"{type(exc).__name__}: {exc}"
+    message.last_error = reason[:500]
     message.next_attempt_at = now + backoff(message.attempts)
+    if permanent or message.attempts >= MAX_ATTEMPTS:
+        message.failed_at = now
+        log.error("Mail %d to %s failed for good: %s", message.id, message.to_email, reason)
+        return
     log.warning("Mail to %s failed (attempt %d): %s", message.to_email, message.attempts, exc)

@@ -7,6 +7,7 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import Message
 
 import pytest
@@ -39,10 +40,13 @@ class Inbox:
         self.messages: list[Message] = []
         self.recipients: list[list[str]] = []
         self.unknown: set[str] = set()
+        self.busy: set[str] = set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
         if address in self.unknown:
             return "550 No such mailbox"
+        if address in self.busy:
+            return "451 Try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -254,3 +258,83 @@ def test_a_reply_refused_at_commit_as_stale_queues_no_mail(ticket, agent):
         services.reply(ticket, agent, "We will refund you.")
     assert count(OutboxMessage) == 0
     assert count(TicketEvent, kind="reply") == 0
+
+
+# --- one bad message never blocks the queue ------------------------------------------
+
+
+def plant(subject: str, to_email: str = "casey@example.com", body: str = "Hello") -> OutboxMessage:
+    """An outbox row written directly, as any service could have queued it."""
+    message = OutboxMessage(
+        to_email=to_email, subject=subject, body=body, kind="update", next_attempt_at=T0
+    )
+    db.session.add(message)
+    db.session.commit()
+    return message
+
+
+def test_a_subject_with_line_breaks_is_folded_to_its_first_line(smtp):
+    # A customer's two-line "not solved" answer, and a repeat alert listing tickets.
+    plant("[T-000001] Not solved\r\nIt still leaks.\nBadly")
+    plant("Repeat alert: T-000002,\nT-000003")
+    report = send_at(T0 + timedelta(seconds=1))
+    assert (report.sent, report.failed) == (2, 0)
+    assert [m["Subject"] for m in smtp.messages] == [
+        "[T-000001] Not solved",
+        "Repeat alert: T-000002,",
+    ]
+
+
+def test_a_long_subject_is_cut_with_an_ellipsis(smtp):
+    plant("Word " * 60)
+    send_at(T0 + timedelta(seconds=1))
+    subject = str(make_header(decode_header(smtp.messages[0]["Subject"])))
+    assert len(subject) <= 150
+    assert subject.endswith("…")
+
+
+def test_a_poison_message_is_marked_failed_and_the_rest_keep_flowing(smtp):
+    good_before = plant("Before", body="first")
+    poison = plant("Fine subject", to_email="casey@example.com\r\nBcc: everyone@example.com")
+    refused = plant("Refused", to_email="nobody@example.com")
+    smtp.unknown.add("nobody@example.com")
+    good_after = plant("After", body="last")
+    report = send_at(T0 + timedelta(seconds=1))
+    assert (report.sent, report.failed) == (2, 2)
+    assert [m["Subject"] for m in smtp.messages] == ["Before", "After"]
+    for message in (good_before, poison, refused, good_after):
+        db.session.refresh(message)
+    assert good_before.sent_at and good_after.sent_at
+    assert poison.sent_at is None and poison.failed_at == T0 + timedelta(seconds=1)
+    assert "could not be built" in poison.last_error
+    assert refused.failed_at is not None and "550" in refused.last_error
+    # Failed for good: later runs neither retry them nor stop on them.
+    plant("Next day")
+    report = send_at(T0 + timedelta(days=1))
+    assert (report.sent, report.failed) == (1, 0)
+    assert len(smtp.messages) == 3
+
+
+def test_a_temporary_refusal_is_retried_later(smtp):
+    message = plant("Busy", to_email="busy@example.com")
+    smtp.busy.add("busy@example.com")
+    assert send_at(T0 + timedelta(seconds=1)).failed == 1
+    db.session.refresh(message)
+    assert (message.failed_at, message.sent_at, message.attempts) == (None, None, 1)
+    assert "451" in message.last_error
+    smtp.busy.clear()
+    assert send_at(T0 + timedelta(minutes=5)).sent == 1
+    assert [m["Subject"] for m in smtp.messages] == ["Busy"]
+
+
+def test_temporary_failures_give_up_after_max_attempts(smtp):
+    message = plant("Busy", to_email="busy@example.com")
+    smtp.busy.add("busy@example.com")
+    moment = T0
+    for _ in range(MAX_ATTEMPTS + 3):
+        moment += timedelta(hours=2)
+        send_at(moment)
+    db.session.refresh(message)
+    assert message.attempts == MAX_ATTEMPTS
+    assert message.failed_at is not None
+    assert message.sent_at is None
