@@ -48,5 +48,9 @@ class OutboxMessage(Model):
     # Set when the message can never go (it cannot be built, or the server refused it
     # for good, or it ran out of attempts): it is skipped, and last_error says why.
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A sender's lease: it alone may send this row until claimed_until; an expired
+    # lease (a sender that died) is taken over by the next run.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
 
     ticket: Mapped[Ticket | None] = relationship()

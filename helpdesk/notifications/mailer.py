@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import CursorResult, or_, select, update
 
 from helpdesk.extensions import db
 from helpdesk.models import OutboxMessage
@@ -49,22 +52,87 @@ def one_line(text: str, limit: int = SUBJECT_MAX) -> str:
     return folded
 
 
-def _due(now: datetime, batch: int) -> list[OutboxMessage]:
-    stmt = (
-        select(OutboxMessage)
+def _lease() -> timedelta:
+    return timedelta(seconds=int(current_app.config.get("MAIL_LEASE_SECONDS", 300)))
+
+
+def _claim(now: datetime, batch: int) -> tuple[str, list[OutboxMessage]]:
+    """Take a lease on up to ``batch`` due messages; the token says which rows we won.
+
+    The UPDATE checks again that each row is still free, so a row another sender
+    claimed since we looked is left out: on PostgreSQL the rows are also locked (and
+    rows locked by another sender skipped) from the look to the claim; on SQLite
+    writes are one at a time. (On PostgreSQL a LIMIT inside the UPDATE's own subquery
+    may be run again and claim more than ``batch`` rows, hence two statements.)
+    """
+    token = uuid.uuid4().hex
+    free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+    due = (
+        select(OutboxMessage.id)
         .where(
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.failed_at.is_(None),
             OutboxMessage.next_attempt_at <= now,
             OutboxMessage.attempts < MAX_ATTEMPTS,
+            free,
         )
         .order_by(OutboxMessage.id)
         .limit(batch)
     )
     if db.engine.dialect.name == "postgresql":
-        # Two senders at once each take different rows.
-        stmt = stmt.with_for_update(skip_locked=True)
-    return list(db.session.scalars(stmt))
+        due = due.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(due))
+    if not ids:
+        db.session.commit()
+        return token, []
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            free,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+        )
+        .values(claimed_until=now + _lease(), claim_token=token)
+        .execution_options(synchronize_session=False)
+    )
+    # The claim must be committed before anything is sent: until then other senders
+    # cannot see it, and a message sent under an uncommitted claim could go twice.
+    db.session.commit()
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
+    )
+    return token, list(rows)
+
+
+def _renew(token: str, moment: datetime) -> None:
+    """A slow batch extends its lease before it runs out, so no one else takes it over."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.claim_token == token)
+        .values(claimed_until=moment + _lease())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()  # the renewal only counts once other senders can see it
+
+
+def _record(message: OutboxMessage, token: str, **values: object) -> bool:
+    """Write an outcome and end the lease, only while the lease is still ours.
+
+    Each outcome is committed on its own, at once: a crash later in the batch must
+    not resend what already went, nor forget a failure.
+    """
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == token)
+        .values(claimed_until=None, claim_token=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    won = bool(cast("CursorResult[Any]", result).rowcount)
+    if not won:
+        log.warning("Mail %d: lease lost before its outcome was recorded", message.id)
+    return won
 
 
 def _as_email(message: OutboxMessage, sender: str) -> EmailMessage:
@@ -86,21 +154,19 @@ def send_due(now: datetime | None = None, batch: int = 100) -> SendReport:
     """Send what is due. Without MAIL_SERVER, write each message to the log instead."""
     now = now or utcnow()
     config = current_app.config
-    messages = _due(now, batch)
+    token, messages = _claim(now, batch)
     if not messages:
-        db.session.commit()
         return SendReport(0, 0)
     if not config.get("MAIL_SERVER"):
-        return _log_instead(messages, now)
+        return _log_instead(messages, token, now)
     try:
         smtp = smtplib.SMTP(config["MAIL_SERVER"], config.get("MAIL_PORT", 25), timeout=10)
     except (OSError, smtplib.SMTPException) as exc:
         for message in messages:
-            _failed(message, now, exc)
-        db.session.commit()
+            _failed(message, token, now, exc)
         return SendReport(0, len(messages))
     try:
-        return _send_over(smtp, messages, now)
+        return _send_over(smtp, messages, token, now)
     finally:
         try:
             smtp.quit()
@@ -108,7 +174,7 @@ def send_due(now: datetime | None = None, batch: int = 100) -> SendReport:
             pass
 
 
-def _log_instead(messages: list[OutboxMessage], now: datetime) -> SendReport:
+def _log_instead(messages: list[OutboxMessage], token: str, now: datetime) -> SendReport:
     """No mail server (development, the demo): the log shows what would have gone."""
     for message in messages:
         log.info(
@@ -117,12 +183,13 @@ def _log_instead(messages: list[OutboxMessage], now: datetime) -> SendReport:
             message.subject,
             message.body,
         )
-        message.sent_at = now
-    db.session.commit()
+        _record(message, token, sent_at=now)
     return SendReport(len(messages), 0)
 
 
-def _send_over(smtp: smtplib.SMTP, messages: list[OutboxMessage], now: datetime) -> SendReport:
+def _send_over(
+    smtp: smtplib.SMTP, messages: list[OutboxMessage], token: str, now: datetime
+) -> SendReport:
     """Send each message on an open connection, recording each outcome as it happens."""
     config = current_app.config
     sent = failed = 0
@@ -132,21 +199,24 @@ def _send_over(smtp: smtplib.SMTP, messages: list[OutboxMessage], now: datetime)
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
+        started = time.monotonic()
+        renewed = 0.0
         for message in messages:
-            if _send_one(smtp, message, now, config["MAIL_FROM"]):
+            elapsed = time.monotonic() - started
+            if elapsed - renewed > _lease().total_seconds() / 2:
+                _renew(token, now + timedelta(seconds=elapsed))
+                renewed = elapsed
+            if _send_one(smtp, message, token, now, config["MAIL_FROM"]):
                 sent += 1
             else:
                 failed += 1
             done.add(message.id)
-            # Commit as we go: a crash mid-batch must not resend what already went.
-            db.session.commit()
     except (OSError, smtplib.SMTPException) as exc:
         # The connection broke: whatever was not tried yet waits for the next run.
         for message in messages:
             if message.id not in done:
-                _failed(message, now, exc)
+                _failed(message, token, now, exc)
                 failed += 1
-        db.session.commit()
     return SendReport(sent, failed)
 
 
@@ -159,7 +229,9 @@ def _permanent(exc: smtplib.SMTPException) -> bool:
     return False
 
 
-def _send_one(smtp: smtplib.SMTP, message: OutboxMessage, now: datetime, sender: str) -> bool:
+def _send_one(
+    smtp: smtplib.SMTP, message: OutboxMessage, token: str, now: datetime, sender: str
+) -> bool:
     """True when the server took the message; a refusal of this one alone is recorded.
 
     A broken connection (OSError, SMTPServerDisconnected) is left to the caller, which
@@ -168,26 +240,37 @@ def _send_one(smtp: smtplib.SMTP, message: OutboxMessage, now: datetime, sender:
     try:
         smtp.send_message(_as_email(message, sender))
     except PermanentFailure as exc:
-        _failed(message, now, exc, permanent=True)
+        _failed(message, token, now, exc, permanent=True)
         return False
     except smtplib.SMTPServerDisconnected:
         raise
     except smtplib.SMTPException as exc:
-        _failed(message, now, exc, permanent=_permanent(exc))
+        _failed(message, token, now, exc, permanent=_permanent(exc))
         return False
-    message.sent_at = now
+    _record(message, token, sent_at=now)
     return True
 
 
 def _failed(
-    message: OutboxMessage, now: datetime, exc: BaseException, *, permanent: bool = False
+    message: OutboxMessage,
+    token: str,
+    now: datetime,
+    exc: BaseException,
+    *,
+    permanent: bool = False,
 ) -> None:
-    message.attempts += 1
+    attempts = message.attempts + 1
     reason = str(exc) if isinstance(exc, PermanentFailure) else f"{type(exc).__name__}: {exc}"
-    message.last_error = reason[:500]
-    message.next_attempt_at = now + backoff(message.attempts)
-    if permanent or message.attempts >= MAX_ATTEMPTS:
-        message.failed_at = now
+    for_good = permanent or attempts >= MAX_ATTEMPTS
+    _record(
+        message,
+        token,
+        attempts=attempts,
+        last_error=reason[:500],
+        next_attempt_at=now + backoff(attempts),
+        failed_at=now if for_good else None,
+    )
+    if for_good:
         log.error("Mail %d to %s failed for good: %s", message.id, message.to_email, reason)
-        return
-    log.warning("Mail to %s failed (attempt %d): %s", message.to_email, message.attempts, exc)
+    else:
+        log.warning("Mail to %s failed (attempt %d): %s", message.to_email, attempts, exc)

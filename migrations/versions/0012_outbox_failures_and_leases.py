@@ -1,4 +1,4 @@
-"""outbox: permanent failures
+"""outbox: permanent failures and senders' leases
 
 Revision ID: 0012
 Revises: 0011
@@ -21,8 +21,12 @@ depends_on = None
 # Nullable columns are added in place on SQLite and PostgreSQL (no batch copy).
 def upgrade():
     op.add_column('outbox', sa.Column('failed_at', helpdesk.models.types.UTCDateTime(), nullable=True))
+    op.add_column('outbox', sa.Column('claimed_until', helpdesk.models.types.UTCDateTime(), nullable=True))
+    op.add_column('outbox', sa.Column('claim_token', sa.String(length=32), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('outbox') as batch_op:
+        batch_op.drop_column('claim_token')
+        batch_op.drop_column('claimed_until')
         batch_op.drop_column('failed_at')

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
+import threading
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -13,12 +17,13 @@ from email.message import Message
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from helpdesk.extensions import db
 from helpdesk.models import OutboxMessage, Ticket, TicketEvent
 from helpdesk.notifications.mailer import MAX_ATTEMPTS, backoff, send_due
 from helpdesk.notifications.services import notify_customer
+from helpdesk.sqlite import writing
 from helpdesk.tickets import resolution, services
 from helpdesk.tickets.workflow import StaleTicketError, record_event
 from tests.helpers import count
@@ -286,7 +291,7 @@ def test_a_subject_with_line_breaks_is_folded_to_its_first_line(smtp):
 
 
 def test_a_long_subject_is_cut_with_an_ellipsis(smtp):
-    plant("Word " * 60)
+    plant("Word " * 45)
     send_at(T0 + timedelta(seconds=1))
     subject = str(make_header(decode_header(smtp.messages[0]["Subject"])))
     assert len(subject) <= 150
@@ -338,3 +343,96 @@ def test_temporary_failures_give_up_after_max_attempts(smtp):
     assert message.attempts == MAX_ATTEMPTS
     assert message.failed_at is not None
     assert message.sent_at is None
+
+
+# --- two senders at once deliver each message exactly once ----------------------------
+
+
+class SlowFlakyInbox(Inbox):
+    """A slow server that turns away the first try of every seventh message (451)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tries: Counter[str] = Counter()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        await asyncio.sleep(0.002)
+        subject = str(message_from_bytes(envelope.content)["Subject"])
+        self.tries[subject] += 1
+        if self.tries[subject] == 1 and int(subject.split()[-1]) % 7 == 0:
+            return "451 Slow down"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_two_senders_at_once_deliver_each_message_exactly_once(app, monkeypatch):
+    inbox = SlowFlakyInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+    db.session.add_all(
+        OutboxMessage(
+            to_email="casey@example.com",
+            subject=f"Message {n}",
+            body="Hello",
+            kind="update",
+            next_attempt_at=T0,
+        )
+        for n in range(200)
+    )
+    db.session.commit()
+    errors: list[BaseException] = []
+
+    def sender(moment: datetime) -> None:
+        # Each sender is its own job: its own app context, so its own session.
+        try:
+            with app.app_context(), writing():
+                while sum(astuple(send_due(now=moment, batch=15))):
+                    pass
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+
+    try:
+        moment = T0 + timedelta(seconds=1)
+        for _ in range(3):  # the second round retries the 451s once their back-off is over
+            threads = [threading.Thread(target=sender, args=(moment,)) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
+            moment += timedelta(hours=2)
+    finally:
+        controller.stop()
+    assert errors == []
+    delivered = Counter(str(m["Subject"]) for m in inbox.messages)
+    assert delivered == Counter(f"Message {n}" for n in range(200))
+    db.session.expire_all()
+    assert count(OutboxMessage) == 200
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+        )
+        == 0
+    )
+
+
+def test_an_expired_lease_is_taken_over_and_a_live_one_is_left_alone(smtp):
+    orphaned = plant("Orphaned")  # its sender died mid-batch
+    busy = plant("Being sent")  # another sender is on it now
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == orphaned.id)
+        .values(claimed_until=T0 - timedelta(seconds=1), claim_token="dead" * 8)
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == busy.id)
+        .values(claimed_until=T0 + timedelta(minutes=5), claim_token="live" * 8)
+    )
+    db.session.commit()
+    assert send_at(T0).sent == 1
+    assert [m["Subject"] for m in smtp.messages] == ["Orphaned"]
+    db.session.refresh(busy)
+    assert (busy.sent_at, busy.claim_token) == (None, "live" * 8)
+    db.session.refresh(orphaned)
+    assert (orphaned.claimed_until, orphaned.claim_token) == (None, None)
