@@ -7,20 +7,26 @@ trouble (4xx, a broken connection) is retried with back-off, at most MAX_ATTEMPT
 
 from __future__ import annotations
 
+import html as htmllib
 import logging
+import re
 import smtplib
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import format_datetime
 from typing import Any, cast
 
+import nh3
 from flask import current_app
 from sqlalchemy import CursorResult, or_, select, update
 
+from helpdesk.domain import NotificationKind
 from helpdesk.extensions import db
-from helpdesk.models import OutboxMessage
+from helpdesk.formatting import markdown
+from helpdesk.models import OutboxMessage, Ticket
 from helpdesk.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -135,7 +141,55 @@ def _record(message: OutboxMessage, token: str, **values: object) -> bool:
     return won
 
 
-def _as_email(message: OutboxMessage, sender: str) -> EmailMessage:
+# Emails that carry words a person wrote; every other kind is sent by the system on
+# its own and says so (RFC 3834), so auto-responders do not answer it.
+PERSONAL_KINDS = frozenset({NotificationKind.UPDATE, NotificationKind.QUESTION_ASKED})
+
+# A bare link becomes a CommonMark autolink, so the HTML part can be clicked.
+_BARE_URL = re.compile(r"(?<![<(\[])\bhttps?://[^\s<>()]+[^\s<>().,;:!?]")
+_LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
+_BLOCK_END = re.compile(r"</(?:p|li|pre|blockquote|ul|ol)>|<br\s*/?>")
+
+
+def _message_id_domain() -> str:
+    config = current_app.config
+    return config.get("MAIL_MESSAGE_ID_DOMAIN") or (
+        config["MAIL_FROM"].rpartition("@")[2].strip("> ") or "localhost"
+    )
+
+
+def message_id(message: OutboxMessage) -> str:
+    """The same id on every try, so a retried message is recognised as one."""
+    stamp = int(message.created_at.timestamp())
+    return f"<outbox.{message.id}.{stamp}@{_message_id_domain()}>"
+
+
+def ticket_thread_id(ticket: Ticket) -> str:
+    """A per-ticket root every message about the ticket refers to, so clients thread them."""
+    stamp = int(ticket.created_at.timestamp())
+    return f"<ticket.{ticket.id}.{stamp}@{_message_id_domain()}>"
+
+
+def html_body(text: str) -> str:
+    """The body's Markdown rendered and sanitised (customer text comes out escaped)."""
+    return str(markdown(_BARE_URL.sub(r"<\g<0>>", text)))
+
+
+def plain_body(html: str) -> str:
+    """The text of the HTML part: no Markdown marks, links written out."""
+
+    def link(match: re.Match[str]) -> str:
+        href, label = match[1], match[2]
+        return label if label == href else f"{label} ({href})"
+
+    text = _LINK.sub(link, html)
+    text = text.replace("<li>", "- ")
+    text = _BLOCK_END.sub("\n", text)
+    text = htmllib.unescape(nh3.clean(text, tags=set()))
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def _as_email(message: OutboxMessage, sender: str, now: datetime) -> EmailMessage:
     """The message as MIME; a value no header can hold raises PermanentFailure."""
     try:
         email = EmailMessage()
@@ -143,7 +197,19 @@ def _as_email(message: OutboxMessage, sender: str) -> EmailMessage:
         # An address is one line or it is wrong: folding it would send elsewhere.
         email["To"] = message.to_email
         email["Subject"] = one_line(message.subject)
-        email.set_content(message.body)
+        email["Date"] = format_datetime(now)
+        email["Message-ID"] = message_id(message)
+        if message.ticket is not None:
+            root = ticket_thread_id(message.ticket)
+            email["In-Reply-To"] = root
+            email["References"] = root
+        if message.kind not in PERSONAL_KINDS:
+            email["Auto-Submitted"] = "auto-generated"
+        html = html_body(message.body)
+        email.set_content(plain_body(html))
+        email.add_alternative(
+            f"<!doctype html>\n<html><body>\n{html}\n</body></html>\n", subtype="html"
+        )
         email.as_bytes()  # every header is checked when written, so write it once now
     except (ValueError, TypeError, LookupError) as exc:
         raise PermanentFailure(f"could not be built: {exc}") from exc
@@ -238,7 +304,7 @@ def _send_one(
     puts back every message not yet tried.
     """
     try:
-        smtp.send_message(_as_email(message, sender))
+        smtp.send_message(_as_email(message, sender, now))
     except PermanentFailure as exc:
         _failed(message, token, now, exc, permanent=True)
         return False

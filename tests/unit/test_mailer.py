@@ -98,6 +98,18 @@ def queued(ticket, agent) -> list[OutboxMessage]:
     return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
+def part(message: Message, content_type: str) -> str:
+    """The decoded text of the message's part of this type."""
+    for piece in message.walk():
+        if piece.get_content_type() == content_type:
+            return piece.get_payload(decode=True).decode(piece.get_content_charset() or "utf-8")
+    raise AssertionError(f"no {content_type} part")
+
+
+def plain_part(message: Message) -> str:
+    return part(message, "text/plain")
+
+
 def send_at(moment: datetime):
     with time_machine.travel(moment, tick=False):
         return send_due()
@@ -111,11 +123,11 @@ def test_queued_messages_are_delivered_and_marked_sent(app, smtp, queued, ticket
     assert first["To"] == "casey@example.com"
     assert first["From"] == app.config["MAIL_FROM"]
     assert first["Subject"] == f"[{ticket.reference}] An update on your problem"
-    body = first.get_payload(decode=True).decode()
+    body = plain_part(first)
     assert "Hello Casey" in body
     assert "A new lid is on its way." in body
     assert f"/my/tickets/{ticket.id}" in body
-    assert "The courier has it." in smtp.messages[1].get_payload(decode=True).decode()
+    assert "The courier has it." in plain_part(smtp.messages[1])
     assert smtp.recipients == [[customer.email], [customer.email]]
     for message in queued:
         db.session.refresh(message)
@@ -436,3 +448,58 @@ def test_an_expired_lease_is_taken_over_and_a_live_one_is_left_alone(smtp):
     assert (busy.sent_at, busy.claim_token) == (None, "live" * 8)
     db.session.refresh(orphaned)
     assert (orphaned.claimed_until, orphaned.claim_token) == (None, None)
+
+
+# --- headers and parts a mail client expects ------------------------------------------
+
+
+def test_every_message_has_an_id_a_date_and_threads_on_its_ticket(app, smtp, ticket, agent):
+    monkeypatch_domain = "help.northwind.example"
+    app.config["MAIL_MESSAGE_ID_DOMAIN"] = monkeypatch_domain
+    try:
+        with time_machine.travel(T0, tick=False):
+            services.reply(ticket, agent, "A new lid is on its way.")
+            services.reply(ticket, agent, "The courier has it.")
+        send_at(T0 + timedelta(seconds=1))
+    finally:
+        app.config.pop("MAIL_MESSAGE_ID_DOMAIN")
+    first, second = smtp.messages
+    ids = {first["Message-ID"], second["Message-ID"]}
+    assert len(ids) == 2
+    assert all(i.startswith("<") and i.endswith(f"@{monkeypatch_domain}>") for i in ids)
+    assert first["Date"] and second["Date"]
+    root = first["References"]
+    assert root.endswith(f"@{monkeypatch_domain}>")
+    assert first["In-Reply-To"] == root == second["References"] == second["In-Reply-To"]
+    assert root not in ids
+    # A reply a person wrote is not automatic; an alert is.
+    assert first["Auto-Submitted"] is None
+
+
+def test_automatic_messages_say_so(smtp):
+    message = plant("Repeat alert")
+    message.kind = "repeat_alert"
+    db.session.commit()
+    send_at(T0 + timedelta(seconds=1))
+    assert smtp.messages[0]["Auto-Submitted"] == "auto-generated"
+    assert smtp.messages[0]["Message-ID"].endswith("@example.com>")  # MAIL_FROM's domain
+
+
+def test_the_message_is_plain_text_and_html_from_the_same_markdown(smtp):
+    plant(
+        "Refund",
+        body="We will **refund** you.\n\n- the lid\n- the box\n\n<script>alert(1)</script>\n\n"
+        "See https://help.example.com/my/tickets/1",
+    )
+    send_at(T0 + timedelta(seconds=1))
+    [email] = smtp.messages
+    assert email.get_content_type() == "multipart/alternative"
+    plain, html = plain_part(email), part(email, "text/html")
+    assert "We will refund you." in plain
+    assert "*" not in plain
+    assert "- the lid" in plain
+    assert "https://help.example.com/my/tickets/1" in plain
+    assert "<strong>refund</strong>" in html
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert '<a href="https://help.example.com/my/tickets/1"' in html
