@@ -70,10 +70,19 @@ class Config:
     FEEDBACK_LINK_DAYS = int(os.environ.get("FEEDBACK_LINK_DAYS", "14"))
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    # STARTTLS on a plain connection (MAIL_USE_TLS=1), or SMTPS from the first byte
+    # (MAIL_USE_SSL=1, or port 465); certificates and host names are always checked.
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "") == "1"
+    # A private CA to trust for the mail server (a PEM file), on top of the system's.
+    MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE", "")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "helpdesk@example.com")
+    # The domain in Message-IDs and ticket thread ids; MAIL_FROM's domain when unset.
+    MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "")
+    # How long a send-mail run owns the messages it claimed (renewed while it works).
+    MAIL_LEASE_SECONDS = int(os.environ.get("MAIL_LEASE_SECONDS", "300"))
     # Strict-Transport-Security: on in production (served over HTTPS), off in development.
     SECURITY_HSTS = os.environ.get("SECURITY_HSTS", "1") == "1"
     SECURITY_HSTS_MAX_AGE = int(os.environ.get("SECURITY_HSTS_MAX_AGE", "31536000"))

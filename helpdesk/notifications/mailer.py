@@ -11,6 +11,7 @@ import html as htmllib
 import logging
 import re
 import smtplib
+import ssl
 import time
 import uuid
 from dataclasses import dataclass
@@ -226,7 +227,7 @@ def send_due(now: datetime | None = None, batch: int = 100) -> SendReport:
     if not config.get("MAIL_SERVER"):
         return _log_instead(messages, token, now)
     try:
-        smtp = smtplib.SMTP(config["MAIL_SERVER"], config.get("MAIL_PORT", 25), timeout=10)
+        smtp = _connect()
     except (OSError, smtplib.SMTPException) as exc:
         for message in messages:
             _failed(message, token, now, exc)
@@ -238,6 +239,20 @@ def send_due(now: datetime | None = None, batch: int = 100) -> SendReport:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
             pass
+
+
+def _tls_context() -> ssl.SSLContext:
+    """Certificates and host names checked; MAIL_CA_FILE adds a private CA to trust."""
+    return ssl.create_default_context(cafile=current_app.config.get("MAIL_CA_FILE") or None)
+
+
+def _connect() -> smtplib.SMTP:
+    """SMTPS when MAIL_USE_SSL is set or the port is 465, else plain SMTP (STARTTLS later)."""
+    config = current_app.config
+    port = int(config.get("MAIL_PORT") or 25)
+    if config.get("MAIL_USE_SSL") or port == 465:
+        return smtplib.SMTP_SSL(config["MAIL_SERVER"], port, timeout=10, context=_tls_context())
+    return smtplib.SMTP(config["MAIL_SERVER"], port, timeout=10)
 
 
 def _log_instead(messages: list[OutboxMessage], token: str, now: datetime) -> SendReport:
@@ -261,9 +276,11 @@ def _send_over(
     sent = failed = 0
     done: set[int] = set()
     try:
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls()
+        if config.get("MAIL_USE_TLS") and not isinstance(smtp, smtplib.SMTP_SSL):
+            smtp.starttls(context=_tls_context())
         if config.get("MAIL_USERNAME"):
+            # smtplib never logs the password; the errors recorded below are the server's
+            # replies, which do not echo it either.
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
         started = time.monotonic()
         renewed = 0.0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
+import subprocess
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -503,3 +505,53 @@ def test_the_message_is_plain_text_and_html_from_the_same_markdown(smtp):
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     assert '<a href="https://help.example.com/my/tickets/1"' in html
+
+
+# --- TLS: certificates and host names are checked --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 (a private CA of its own)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", key, "-out", cert, "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def tls_server(certificate, *, implicit: bool) -> tuple[Controller, Inbox]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    inbox = Inbox()
+    options = {"ssl_context": context} if implicit else {"tls_context": context}
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **options)
+    controller.start()
+    return controller, inbox
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["starttls", "smtps"])
+def test_tls_refuses_an_untrusted_certificate_and_trusts_the_configured_ca(
+    app, certificate, monkeypatch, implicit
+):
+    controller, inbox = tls_server(certificate, implicit=implicit)
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", not implicit)
+    monkeypatch.setitem(app.config, "MAIL_USE_SSL", implicit)
+    try:
+        message = plant("Over TLS")
+        assert send_at(T0 + timedelta(seconds=1)).failed == 1
+        db.session.refresh(message)
+        assert "CERTIFICATE_VERIFY_FAILED" in message.last_error
+        assert inbox.messages == []
+        monkeypatch.setitem(app.config, "MAIL_CA_FILE", certificate[0])
+        assert send_at(T0 + timedelta(hours=1)).sent == 1
+        assert [m["Subject"] for m in inbox.messages] == ["Over TLS"]
+    finally:
+        controller.stop()
