@@ -82,6 +82,8 @@ class Config:
     # The domain in Message-IDs and ticket thread ids; MAIL_FROM's domain when unset.
     MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "")
     # How long a send-mail run owns the messages it claimed (renewed while it works).
+    # The admin page /dev/mail (the outbox rendered) outside debug mode; never in production.
+    DEV_MAIL_PAGE = os.environ.get("DEV_MAIL_PAGE", "") == "1"
     MAIL_LEASE_SECONDS = int(os.environ.get("MAIL_LEASE_SECONDS", "300"))
     # Strict-Transport-Security: on in production (served over HTTPS), off in development.
     SECURITY_HSTS = os.environ.get("SECURITY_HSTS", "1") == "1"

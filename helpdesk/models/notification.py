@@ -48,6 +48,8 @@ class OutboxMessage(Model):
     # Set when the message can never go (it cannot be built, or the server refused it
     # for good, or it ran out of attempts): it is skipped, and last_error says why.
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How it went: "smtp", or "printed" to the console when no MAIL_SERVER is set.
+    sent_via: Mapped[str | None] = mapped_column(String(16))
     # A sender's lease: it alone may send this row until claimed_until; an expired
     # lease (a sender that died) is taken over by the next run.
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

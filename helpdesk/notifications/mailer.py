@@ -20,8 +20,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any, cast
 
+import click
 import nh3
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import CursorResult, or_, select, update
 
 from helpdesk.domain import NotificationKind
@@ -171,9 +173,9 @@ def ticket_thread_id(ticket: Ticket) -> str:
     return f"<ticket.{ticket.id}.{stamp}@{_message_id_domain()}>"
 
 
-def html_body(text: str) -> str:
+def html_body(text: str) -> Markup:
     """The body's Markdown rendered and sanitised (customer text comes out escaped)."""
-    return str(markdown(_BARE_URL.sub(r"<\g<0>>", text)))
+    return markdown(_BARE_URL.sub(r"<\g<0>>", text))
 
 
 def plain_body(html: str) -> str:
@@ -206,7 +208,7 @@ def _as_email(message: OutboxMessage, sender: str, now: datetime) -> EmailMessag
             email["References"] = root
         if message.kind not in PERSONAL_KINDS:
             email["Auto-Submitted"] = "auto-generated"
-        html = html_body(message.body)
+        html = str(html_body(message.body))
         email.set_content(plain_body(html))
         email.add_alternative(
             f"<!doctype html>\n<html><body>\n{html}\n</body></html>\n", subtype="html"
@@ -225,7 +227,7 @@ def send_due(now: datetime | None = None, batch: int = 100) -> SendReport:
     if not messages:
         return SendReport(0, 0)
     if not config.get("MAIL_SERVER"):
-        return _log_instead(messages, token, now)
+        return _print_instead(messages, token, now)
     try:
         smtp = _connect()
     except (OSError, smtplib.SMTPException) as exc:
@@ -255,17 +257,32 @@ def _connect() -> smtplib.SMTP:
     return smtplib.SMTP(config["MAIL_SERVER"], port, timeout=10)
 
 
-def _log_instead(messages: list[OutboxMessage], token: str, now: datetime) -> SendReport:
-    """No mail server (development, the demo): the log shows what would have gone."""
+def _print_instead(messages: list[OutboxMessage], token: str, now: datetime) -> SendReport:
+    """No mail server (development, the demo): print each message in full instead.
+
+    Printed on stdout (the log is not configured for the CLI, so a log line alone was
+    never seen), and logged too for deployments that do configure logging.
+    """
+    sender = current_app.config["MAIL_FROM"]
+    sent = failed = 0
     for message in messages:
+        try:
+            email = _as_email(message, sender, now)
+        except PermanentFailure as exc:
+            _failed(message, token, now, exc, permanent=True)
+            failed += 1
+            continue
+        text = email.as_string()
+        click.echo(f"--- Mail (no MAIL_SERVER set) to {message.to_email} ---\n{text}")
         log.info(
             "Mail (no MAIL_SERVER set) to %s: %s\n%s",
             message.to_email,
             message.subject,
             message.body,
         )
-        _record(message, token, sent_at=now)
-    return SendReport(len(messages), 0)
+        _record(message, token, sent_at=now, sent_via="printed")
+        sent += 1
+    return SendReport(sent, failed)
 
 
 def _send_over(
@@ -330,7 +347,7 @@ def _send_one(
     except smtplib.SMTPException as exc:
         _failed(message, token, now, exc, permanent=_permanent(exc))
         return False
-    _record(message, token, sent_at=now)
+    _record(message, token, sent_at=now, sent_via="smtp")
     return True
 
 

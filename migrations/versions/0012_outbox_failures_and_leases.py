@@ -21,6 +21,7 @@ depends_on = None
 # Nullable columns are added in place on SQLite and PostgreSQL (no batch copy).
 def upgrade():
     op.add_column('outbox', sa.Column('failed_at', helpdesk.models.types.UTCDateTime(), nullable=True))
+    op.add_column('outbox', sa.Column('sent_via', sa.String(length=16), nullable=True))
     op.add_column('outbox', sa.Column('claimed_until', helpdesk.models.types.UTCDateTime(), nullable=True))
     op.add_column('outbox', sa.Column('claim_token', sa.String(length=32), nullable=True))
 
@@ -29,4 +30,5 @@ def downgrade():
     with op.batch_alter_table('outbox') as batch_op:
         batch_op.drop_column('claim_token')
         batch_op.drop_column('claimed_until')
+        batch_op.drop_column('sent_via')
         batch_op.drop_column('failed_at')

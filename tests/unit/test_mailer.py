@@ -555,3 +555,18 @@ def test_tls_refuses_an_untrusted_certificate_and_trusts_the_configured_ca(
         assert [m["Subject"] for m in inbox.messages] == ["Over TLS"]
     finally:
         controller.stop()
+
+
+def test_without_a_mail_server_send_mail_prints_each_message_in_full(app, queued, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    with time_machine.travel(T0 + timedelta(seconds=1), tick=False):
+        result = app.test_cli_runner().invoke(args=["helpdesk", "send-mail"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("--- Mail (no MAIL_SERVER set) to casey@example.com") == 2
+    assert "Subject: [T-" in result.output
+    assert "Message-ID: <outbox." in result.output
+    assert "A new lid is on its way." in result.output
+    assert result.output.strip().endswith("sent 2, failed 0")
+    for message in queued:
+        db.session.refresh(message)
+        assert (message.sent_via, message.sent_at) == ("printed", T0 + timedelta(seconds=1))

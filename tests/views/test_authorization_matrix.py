@@ -67,6 +67,9 @@ RULES = [
     rule("tickets.training", STAFF - {"learner"}, "POST"),  # not on their own evidence
     rule("tickets.*", STAFF),
     rule("feed.*", STAFF),
+    # Development only: admins see it under app.debug or DEV_MAIL_PAGE, 404 here
+    # (tests/views/test_notifications_views.py shows the admin's page).
+    rule("notifications.dev_mail", set()),
     rule("notifications.*", STAFF),
     rule("problems.*", STAFF),
     # Assessment: pages for the learner's assessor and admins; decisions for the assessor.

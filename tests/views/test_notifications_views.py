@@ -85,3 +85,37 @@ def test_customers_are_forbidden_and_anonymous_sent_to_sign_in(
     assert response.headers["Location"].startswith("/login?next=")
     login_as(customer)
     assert getattr(client, method)(url).status_code == 403
+
+
+# --- the development outbox page -------------------------------------------------------
+
+
+def test_the_dev_mail_page_shows_each_message_rendered_and_escaped(
+    app, login_as, admin, monkeypatch
+):
+    from helpdesk.extensions import db
+    from helpdesk.models import OutboxMessage
+
+    db.session.add(
+        OutboxMessage(
+            to_email="casey@example.com",
+            subject="Not solved\nStill leaking",
+            body="We will **refund** you.\n\n<script>alert(1)</script>",
+            kind="update",
+        )
+    )
+    db.session.commit()
+    client = login_as(admin)
+    assert client.get("/staff/dev/mail").status_code == 404  # not in debug, not switched on
+    monkeypatch.setitem(app.config, "DEV_MAIL_PAGE", True)
+    page = client.get("/staff/dev/mail").get_data(as_text=True)
+    assert "Not solved" in page and "Still leaking" not in page
+    assert "<strong>refund</strong>" in page
+    assert "We will refund you." in page  # the plain part, without asterisks
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_the_dev_mail_page_is_for_admins_only(app, login_as, agent, monkeypatch):
+    monkeypatch.setitem(app.config, "DEV_MAIL_PAGE", True)
+    assert login_as(agent).get("/staff/dev/mail").status_code == 403
