@@ -570,3 +570,36 @@ def test_without_a_mail_server_send_mail_prints_each_message_in_full(app, queued
     for message in queued:
         db.session.refresh(message)
         assert (message.sent_via, message.sent_at) == ("printed", T0 + timedelta(seconds=1))
+
+
+def test_a_refused_login_is_recorded_without_the_password(app, queued, monkeypatch, caplog):
+    from aiosmtpd.smtp import AuthResult
+
+    def refuse(server, session, envelope, mechanism, auth_data) -> AuthResult:
+        return AuthResult(success=False, handled=False)
+
+    inbox = Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=refuse,
+        auth_require_tls=False,
+    )
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+    monkeypatch.setitem(app.config, "MAIL_USERNAME", "helpdesk")
+    monkeypatch.setitem(app.config, "MAIL_PASSWORD", "s3cret-Pa55word")
+    try:
+        with caplog.at_level(logging.DEBUG):
+            report = send_at(T0 + timedelta(seconds=1))
+    finally:
+        controller.stop()
+    assert (report.sent, report.failed) == (0, 2)
+    assert inbox.messages == []
+    for message in queued:
+        db.session.refresh(message)
+        assert "SMTPAuthenticationError" in message.last_error
+        assert "s3cret" not in message.last_error
+    assert "s3cret" not in caplog.text
