@@ -143,7 +143,7 @@ def export_zip(user: User, actor: User) -> bytes:
                 safe = a.filename.replace("/", "_").replace("\\", "_")
                 archive.write(path, f"attachments/{a.id}-{safe}")
     audit("data_exported", actor, user)
-    db.session.commit()
+    db.session.flush()
     return buffer.getvalue()
 
 
@@ -195,7 +195,7 @@ def erase(user: User, actor: User) -> None:
         _sweep(old_name, new_name)
         _sweep(old_email, new_email)
     audit("account_erased", actor, user)
-    db.session.commit()
+    db.session.flush()
 
 
 def _sweep(old: str, new: str) -> None:

@@ -102,6 +102,9 @@ class CSRFClient(FlaskClient):
         # loads it from its own session cookie, as a real request does.
         if has_app_context():
             g.pop("_login_user", None)
+            # Services only flush: what the test set up is committed first, as another
+            # request would see it, so a refused request's rollback cannot take it away.
+            db.session.commit()
         send_token = kwargs.pop("csrf", True)
         method = (kwargs.get("method") or "GET").upper()
         if send_token and method not in ("GET", "HEAD", "OPTIONS"):

@@ -9,6 +9,7 @@ from helpdesk.auth.services import create_user
 from helpdesk.extensions import db
 from helpdesk.models import Category, Route, Ticket, User
 from helpdesk.tickets.services import NewTicket, create_ticket
+from helpdesk.unit_of_work import unit_of_work
 
 PASSWORD = "correct-horse-battery"  # noqa: S105
 _seq = itertools.count(1)
@@ -23,14 +24,15 @@ def make_user(
     exceptions: bool = False,
 ) -> User:
     n = next(_seq)
-    return create_user(
-        email=email or f"user{n}@example.com",
-        name=name or f"User {n}",
-        roles=set(roles or ("customer",)),
-        password=password,
-        authority_limit_minor=limit,
-        can_approve_exceptions=exceptions,
-    )
+    with unit_of_work():
+        return create_user(
+            email=email or f"user{n}@example.com",
+            name=name or f"User {n}",
+            roles=set(roles or ("customer",)),
+            password=password,
+            authority_limit_minor=limit,
+            can_approve_exceptions=exceptions,
+        )
 
 
 def make_category(name: str | None = None) -> Category:
@@ -67,5 +69,6 @@ def make_ticket(
     } | kw
     author = created_by or customer
     assert author is not None, "a ticket needs a creator"
-    ticket, _ = create_ticket(NewTicket(**fields), customer=customer, created_by=author)
+    with unit_of_work():
+        ticket, _ = create_ticket(NewTicket(**fields), customer=customer, created_by=author)
     return ticket

@@ -12,6 +12,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Category, EvidenceRecord, LearnerProfile, Ticket, User
 from helpdesk.models.types import utcnow
 from helpdesk.tickets.services import acknowledge
+from helpdesk.unit_of_work import unit_of_work
 from tests import factories
 
 ACK = {"need": "A kettle that works", "impact": "No tea for a week", "feeling": "Let down"}
@@ -34,6 +35,7 @@ def make_learner(
     return user
 
 
+@unit_of_work()  # a builder: what it made is committed, as a request would
 def acknowledged_ticket(
     learner: User,
     customer: User | None,

@@ -8,6 +8,7 @@ from helpdesk.extensions import db
 from helpdesk.models import LearnerProfile, Ticket, User
 from helpdesk.tickets import resolution
 from helpdesk.tickets.services import customer_reply
+from helpdesk.unit_of_work import unit_of_work
 from tests import factories
 from tests.resolving import acknowledged, mail_to
 
@@ -22,6 +23,7 @@ def make_learner(name: str = "Lee Learner", framework: str = "A") -> User:
     return learner
 
 
+@unit_of_work()  # a builder: what it made is committed, as a request would
 def resolved_by(ticket: Ticket, worker: User, *, question: bool = False) -> Ticket:
     """``worker`` acknowledges (and so holds) the ticket, maybe asks, then resolves it."""
     acknowledged(ticket, worker)

@@ -169,7 +169,7 @@ def update_account(
     user.active = active
     if end_sessions:
         user.session_generation += 1
-    db.session.commit()
+    db.session.flush()
     return end_sessions
 
 

@@ -60,7 +60,7 @@ def request_password_reset(email: str) -> None:
         "your password stays as it is.\n",
         kind="password_reset",
     )
-    db.session.commit()
+    db.session.flush()
 
 
 def set_new_password(user: User, password: str) -> None:
@@ -72,7 +72,7 @@ def set_new_password(user: User, password: str) -> None:
         raise AccountError(problem, "password")
     user.password_hash = hash_password(password)
     end_all_sessions(user)
-    db.session.commit()
+    db.session.flush()
 
 
 def change_password(user: User, current: str, new: str) -> None:

@@ -23,7 +23,7 @@ from helpdesk.evidence.decisions import (
 )
 from helpdesk.extensions import db
 from helpdesk.frameworks import Framework, catalogue
-from helpdesk.idempotency import commit_or_first, first_made, flush_or_first, replayed
+from helpdesk.idempotency import first_made, flush_or_first, replayed
 from helpdesk.locking import reread_locked
 from helpdesk.models import EvidenceCode, EvidenceRecord, KnowledgeRecord, User
 from helpdesk.models.types import utcnow
@@ -144,7 +144,7 @@ def record_knowledge(
         return _replayed(earlier, assessor, learner)
     _write_evidence(record)
     _tell(record, assessor)
-    if (earlier := commit_or_first(KnowledgeRecord, idempotency_key)) is not None:
+    if (earlier := flush_or_first(KnowledgeRecord, idempotency_key)) is not None:
         return _replayed(earlier, assessor, learner)
     return record
 
@@ -195,7 +195,7 @@ def write_answer(learner: User, code: str, answer: str) -> KnowledgeRecord:
         outcome="pending",
     )
     db.session.add(record)
-    db.session.commit()
+    db.session.flush()
     return record
 
 
@@ -213,7 +213,6 @@ def mark_answer(
         raise AssessmentError("Only written answers are marked.", status=409)
     found = reread_locked(record)
     if found.outcome != "pending":
-        db.session.rollback()
         who = f" by {found.assessor_initials}" if found.assessor_initials else ""
         raise AssessmentError(f"This answer was already marked{who}.", status=409)
     found.outcome = outcome
@@ -223,7 +222,7 @@ def mark_answer(
     found.decided_at = utcnow()
     _write_evidence(found)
     _tell(found, assessor)
-    db.session.commit()
+    db.session.flush()
     return found
 
 

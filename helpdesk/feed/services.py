@@ -1,24 +1,23 @@
 """The team feedback feed: customers' words shared with the team, reactions, and turning
 a post into a proactive report or a problem record.
 
-Each function checks the move, writes the rows (and the source ticket's event) and commits.
+Each function checks the move and writes the rows (and the source ticket's event); the
+caller's unit of work commits them, with whatever else the same request did.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from helpdesk.extensions import db
-from helpdesk.idempotency import commit_or_first, first_made, flush_or_first, replayed
-from helpdesk.locking import commit_checked, reread_locked
+from helpdesk.idempotency import first_made, flush_or_first, replayed
+from helpdesk.locking import flush_checked, reread_locked
 from helpdesk.models import FeedPost, FeedReaction, ProblemRecord, Ticket, User
 from helpdesk.problems.services import create_problem
 from helpdesk.tickets import proactive
@@ -94,7 +93,7 @@ def prefilled_quote(ticket: Ticket) -> str:
     return redact(customer_words(ticket), ticket.customer, ticket.order_ref)[:QUOTE_MAX]
 
 
-_commit = commit_checked
+_flush = flush_checked
 
 
 def share(
@@ -144,7 +143,7 @@ def share(
             body=f"Shared on the team feed ({TAGS[tag]}): “{quote[:300]}”",
             data={"post_id": post.id, "tag": tag},
         )
-    if (existing := commit_or_first(FeedPost, idempotency_key)) is not None:
+    if (existing := flush_or_first(FeedPost, idempotency_key)) is not None:
         return existing, False
     return post, True
 
@@ -187,7 +186,7 @@ def react(post: FeedPost, user: User, kind: str, on: bool | None = None) -> bool
     elif not want and existing is not None:
         db.session.delete(existing)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()  # a double click gave the same reaction first: it is given
     db.session.expire(post, ["reactions"])
@@ -278,36 +277,12 @@ def turn_into_report(
         .where(FeedPost.id == post.id, FeedPost.proactive_ticket_id.is_(None))
         .values(proactive_ticket_id=ticket.id)
     )
-    db.session.commit()
     db.session.refresh(post)
     if not created:
         raise FeedError(
             f"This post was already turned into the proactive report {ticket.reference}."
         )
     return ticket
-
-
-@contextmanager
-def _links_in_same_commit(post: FeedPost) -> Iterator[None]:
-    """Set ``post.problem_id`` inside the commit that creates the problem record."""
-    session: Session = db.session()
-    made: list[ProblemRecord] = []
-
-    def added(_session: Session, obj: object) -> None:
-        if isinstance(obj, ProblemRecord):
-            made.append(obj)
-
-    def before_commit(_session: Session) -> None:
-        if made and post.problem_id is None:
-            post.problem_id = made[0].id
-
-    event.listen(session, "transient_to_pending", added)
-    event.listen(session, "before_commit", before_commit)
-    try:
-        yield
-    finally:
-        event.remove(session, "transient_to_pending", added)
-        event.remove(session, "before_commit", before_commit)
 
 
 def _opened_by(post: FeedPost, idempotency_key: str | None) -> ProblemRecord | None:
@@ -339,12 +314,15 @@ def turn_into_problem(
     if post.problem_id is not None and (first := _opened_by(post, idempotency_key)):
         return first
     _refuse_if_recorded(post)
-    with _links_in_same_commit(post):
-        problem = create_problem(
-            actor,
-            title=title,
-            category_id=category_id,
-            root_cause=root_cause or _post_text(post),
-            idempotency_key=idempotency_key,
-        )
+    problem = create_problem(
+        actor,
+        title=title,
+        category_id=category_id,
+        root_cause=root_cause or _post_text(post),
+        idempotency_key=idempotency_key,
+    )
+    # The same unit of work as the record: the link and the record are kept together.
+    if post.problem_id is None:
+        post.problem_id = problem.id
+    _flush()
     return problem

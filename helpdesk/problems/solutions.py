@@ -11,7 +11,7 @@ from helpdesk.audit import audit
 from helpdesk.domain import ProblemStatus
 from helpdesk.extensions import db
 from helpdesk.formatting import money
-from helpdesk.idempotency import commit_or_first, flush_or_first, replayed
+from helpdesk.idempotency import flush_or_first, replayed
 from helpdesk.models import (
     CandidateSolution,
     ProblemApproval,
@@ -23,8 +23,8 @@ from helpdesk.money import MAX_AMOUNT_MINOR
 from helpdesk.notifications.services import notify_staff, supervisors
 from helpdesk.problems.services import (
     ProblemError,
-    _commit,
     _event,
+    _flush,
     _replay_or_check,
     _text,
     move_problem,
@@ -89,7 +89,7 @@ def add_solution(
     if (first := flush_or_first(CandidateSolution, idempotency_key)) is not None:
         return replayed(first, first.problem_id == problem.id, ProblemError)
     _event(problem, actor, "solution_added", description, solution_id=solution.id)
-    if (first := commit_or_first(CandidateSolution, idempotency_key)) is not None:
+    if (first := flush_or_first(CandidateSolution, idempotency_key)) is not None:
         return replayed(first, first.problem_id == problem.id, ProblemError)
     return solution
 
@@ -116,7 +116,7 @@ def choose_solution(problem: ProblemRecord, actor: User, solution: CandidateSolu
         solution.description,
         solution_id=solution.id,
     )
-    _commit()
+    _flush()
 
 
 def can_decide(user: Any, approval: ProblemApproval) -> bool:
@@ -152,7 +152,7 @@ def request_approval(problem: ProblemRecord, actor: User) -> ProblemApproval:
         url=f"/staff/problems/{problem.id}",
         email=True,
     )
-    _commit()
+    _flush()
     return approval
 
 
@@ -196,7 +196,7 @@ def decide_approval(approval: ProblemApproval, actor: User, *, approve: bool, re
     audit(
         "problem_approval_decided", actor, approval, decision=approval.state, problem_id=problem.id
     )
-    _commit()
+    _flush()
 
 
 def latest_approval(problem: ProblemRecord) -> ProblemApproval | None:

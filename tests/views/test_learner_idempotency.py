@@ -439,6 +439,7 @@ def test_a_racing_replay_gets_the_first_row_from_the_unique_key(
         "knowledge": record_knowledge(*args, idempotency_key="k" * 32).id,
         "sample": draw_sample(iqa, request, idempotency_key="s" * 32).id,
     }
+    db.session.commit()  # the first posts, committed before the replays race them
     for module in (reflection_service, observation_service, knowledge_service, iqa_service):
         monkeypatch.setattr(module, "first_made", too_early())
     assert add_reflection(*account, idempotency_key="r" * 32).id == first["reflection"]
