@@ -75,7 +75,9 @@ def _own_unit(name: str, job: Callable[[], int], failed: list[str]) -> int:
             return job()
     except Exception as exc:  # noqa: BLE001 - one job's failure must not stop the others
         log.exception("Tick job %s failed", name)
-        failed.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+        # The first line only: a database error goes on with the statement and its values.
+        first_line = (str(exc).splitlines() or [""])[0]
+        failed.append(f"{name}: {type(exc).__name__}: {first_line}"[:300])
         return 0
 
 
