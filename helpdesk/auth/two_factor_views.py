@@ -18,6 +18,7 @@ from helpdesk.auth.forms import CodeForm, DisableTwoFactorForm
 from helpdesk.auth.redirects import safe_next
 from helpdesk.auth.services import AccountError
 from helpdesk.auth.sessions import sign_in
+from helpdesk.domain import AuditAction
 from helpdesk.extensions import db, limiter
 from helpdesk.forms import attach_refusal
 from helpdesk.htmx import render
@@ -94,7 +95,7 @@ def login_code() -> str | Response | tuple[str, int]:
         if two_factor.check_code(user, form.code.data or ""):
             sign_in(user)  # clears the pending step with the rest of the old session
             return redirect(safe_next(next_url) or url_for("main.home"))
-        audit("login_failed", None, user, reason="two-factor code")
+        audit(AuditAction.LOGIN_FAILED, None, user, reason="two-factor code")
         # The guess is answered 422, yet the audit must keep it to show guessing.
         commit_even_if_refused()
         form.code.errors.append(two_factor.WRONG_CODE)
