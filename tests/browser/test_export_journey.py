@@ -9,6 +9,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from helpdesk.evidence.decisions import decide
+from helpdesk.extensions import db
 from tests import factories
 from tests.browser.a11y import assert_accessible
 from tests.browser.helpers import main_nav, sign_in
@@ -45,6 +46,7 @@ def test_an_iqa_samples_decisions_and_disagrees_with_one(app: Any, page: Page) -
         if record.status != "pending":
             continue
         decide(record, assessor, True, "Fine")
+    db.session.commit()  # services flush: the live pages see only what is committed
     factories.make_user("iqa", email="ira@example.com", name="Ira Quality")
     sign_in(page, "ira@example.com")
     main_nav(page, "Quality assurance")

@@ -73,6 +73,7 @@ def seeded(app: Flask) -> dict[str, Any]:
         "Listen, restate, stay calm; within my limit of authority, otherwise ask.",
         "met",
     )
+    db.session.commit()  # services flush: the live pages see only what is committed
     return {"learner": learner.id, "ticket": tickets[-1].reference}
 
 
