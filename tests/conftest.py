@@ -6,6 +6,7 @@ cluster made by pg_virtualenv); without it the tests use a temporary SQLite file
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import os
 from collections import Counter
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask, g, has_app_context
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import text
@@ -93,15 +94,18 @@ def app(_session_app: Flask) -> Iterator[Flask]:
 
 
 class CSRFClient(FlaskClient):
-    """A test client that sends a valid CSRF token with every unsafe request,
-    the way base.html does for htmx (``csrf=False`` sends none)."""
+    """A test client whose requests live as production's do, and that sends a valid CSRF
+    token with every unsafe request, the way base.html does for htmx (``csrf=False`` sends
+    none).
+
+    The ``app`` fixture keeps one app context open for the test. Flask would reuse it (its
+    ``g`` and its database session) for every request, so each request runs in a fresh
+    one instead: the test's unit of work is committed first (as if it came before the
+    request), and the test's objects are expired afterwards so it reads what the request
+    committed.
+    """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
-        # The ``app`` fixture keeps one app context open, which Flask reuses (with its
-        # ``g``) for every request: forget Flask-Login's cached user so each request
-        # loads it from its own session cookie, as a real request does.
-        if has_app_context():
-            g.pop("_login_user", None)
         send_token = kwargs.pop("csrf", True)
         method = (kwargs.get("method") or "GET").upper()
         if send_token and method not in ("GET", "HEAD", "OPTIONS"):
@@ -109,6 +113,20 @@ class CSRFClient(FlaskClient):
             headers.setdefault("X-CSRFToken", self.csrf_token())
             kwargs["headers"] = headers
         return super().open(*args, **kwargs)
+
+    def run_wsgi_app(self, environ: Any, buffered: bool = False) -> Any:
+        outer = db.session() if has_app_context() else None
+        if outer is not None and (outer.in_transaction() or outer.new or outer.deleted):
+            # Also ends a read: on SQLite an open transaction would block the request's
+            # write lock or pin an old snapshot.
+            outer.commit()
+        try:
+            # An empty contextvars context has no app context, so Flask pushes a new one
+            # (with its own ``g`` and scoped session) and pops it when the request ends.
+            return contextvars.Context().run(super().run_wsgi_app, environ, buffered)
+        finally:
+            if outer is not None:
+                outer.expire_all()
 
     def csrf_token(self) -> str:
         with self.session_transaction() as sess:
