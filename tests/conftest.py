@@ -202,6 +202,39 @@ def assessor(app: Flask) -> Any:
 
 
 @pytest.fixture
+def other_assessor(app: Flask) -> Any:
+    return factories.make_user("assessor", email="oz@example.com", name="Oz Other")
+
+
+@pytest.fixture
+def iqa(app: Flask) -> Any:
+    return factories.make_user("iqa", email="ira@example.com", name="Ira Quality")
+
+
+@pytest.fixture
+def casey(customer: Any) -> Any:
+    """The customer, by name, for the learner tests' stories."""
+    return customer
+
+
+@pytest.fixture
+def learner(app: Flask, assessor: Any, request: pytest.FixtureRequest) -> Any:
+    """Lee, an agent in learner mode on framework A, assessed by ``assessor``.
+
+    A module or test changes that with ``@pytest.mark.learner(framework="C")`` (any
+    argument of ``factories.make_learner``).
+    """
+    marker = request.node.get_closest_marker("learner")
+    options: dict[str, Any] = {
+        "framework": "A",
+        "assessors": (assessor,),
+        "email": "lee@example.com",
+        "name": "Lee Learner",
+    }
+    return factories.make_learner(**(options | (marker.kwargs if marker else {})))
+
+
+@pytest.fixture
 def ticket(app: Flask, customer: Any, category: Any) -> Any:
     return factories.make_ticket(customer=customer, category=category)
 

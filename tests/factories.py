@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
 from helpdesk.auth.services import create_user
 from helpdesk.extensions import db
-from helpdesk.models import Category, Route, Ticket, User
+from helpdesk.models import Category, LearnerProfile, Route, Ticket, User
 from helpdesk.tickets.services import NewTicket, create_ticket
 
 PASSWORD = "correct-horse-battery"  # noqa: S105
@@ -31,6 +32,23 @@ def make_user(
         authority_limit_minor=limit,
         can_approve_exceptions=exceptions,
     )
+
+
+def make_learner(
+    framework: str = "A",
+    *,
+    assessors: Iterable[User] = (),
+    email: str | None = None,
+    name: str = "Lee Learner",
+    limit: int = 5_000,
+) -> User:
+    """An agent in learner mode, assessed against ``framework`` by ``assessors``."""
+    user = make_user("agent", "learner", email=email, name=name, limit=limit)
+    profile = LearnerProfile(user_id=user.id, framework=framework)
+    profile.assessors = list(assessors)
+    db.session.add(profile)
+    db.session.commit()
+    return user
 
 
 def make_category(name: str | None = None) -> Category:

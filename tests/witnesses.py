@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import re
 
-from helpdesk.extensions import db
-from helpdesk.models import LearnerProfile, Ticket, User
+from helpdesk.models import Ticket, User
 from helpdesk.tickets import resolution
 from helpdesk.tickets.services import customer_reply
-from tests import factories
 from tests.resolving import acknowledged, mail_to
 
 LINK = re.compile(r"(\S+/feedback/(\S+))")
-
-
-def make_learner(name: str = "Lee Learner", framework: str = "A") -> User:
-    """A member of staff in learner mode, assessed against ``framework``."""
-    learner = factories.make_user("agent", "learner", name=name)
-    db.session.add(LearnerProfile(user=learner, framework=framework))
-    db.session.commit()
-    return learner
 
 
 def resolved_by(ticket: Ticket, worker: User, *, question: bool = False) -> Ticket:

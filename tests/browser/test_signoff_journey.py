@@ -28,7 +28,8 @@ from tests import factories
 from tests.assessing import observe
 from tests.browser.a11y import assert_accessible
 from tests.browser.helpers import main_nav, sign_in
-from tests.portfolio import acknowledged_ticket, make_learner
+from tests.factories import make_learner
+from tests.portfolio import acknowledged_ticket
 
 MUST_OBSERVE = ["3", "4", "5", "6", "7"]
 CUSTOMER = ("Casey Jones", "casey@example.com")

@@ -15,7 +15,6 @@ from helpdesk.feed import services as feed
 from helpdesk.frameworks import catalogue
 from helpdesk.models import (
     EvidenceRecord,
-    LearnerProfile,
     ProblemEvent,
     ProblemRecord,
     Ticket,
@@ -31,6 +30,7 @@ from helpdesk.tickets import proactive, promises, resolution
 from helpdesk.tickets.options import OptionData
 from helpdesk.tickets.services import NewTicket, acknowledge, create_ticket, reply
 from tests import factories
+from tests.factories import make_learner
 
 ACK = {"need": "A kettle that works", "impact": "No tea for a week", "feeling": "Let down"}
 SIDES = {
@@ -39,13 +39,6 @@ SIDES = {
     "pros_org": "Keeps the customer",
     "cons_org": "Costs a kettle",
 }
-
-
-def make_learner(framework: str, **kw: Any) -> User:
-    user = factories.make_user("agent", "learner", limit=5_000, **kw)
-    db.session.add(LearnerProfile(user_id=user.id, framework=framework))
-    db.session.commit()
-    return user
 
 
 def option_data(**changes: Any) -> OptionData:

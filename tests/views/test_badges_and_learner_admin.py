@@ -17,6 +17,7 @@ from helpdesk.problems import services as problems
 from helpdesk.problems import solutions
 from helpdesk.tickets.services import acknowledge
 from tests import factories
+from tests.factories import make_learner
 from tests.helpers import assert_fragment, text
 
 ACK = {"need": "A kettle that works", "impact": "No tea for a week", "feeling": "Let down"}
@@ -25,15 +26,6 @@ ASK_A = (
     'title="1.2: Ask customers about the problem to check their understanding" '
     'aria-label="Evidences 1.2: Ask customers about the problem to check their understanding"'
 )
-
-
-def make_learner(framework: str = "A", *, assessors: tuple[User, ...] = (), **kw: Any) -> User:
-    user = factories.make_user("agent", "learner", limit=5_000, **kw)
-    profile = LearnerProfile(user_id=user.id, framework=framework)
-    profile.assessors = list(assessors)
-    db.session.add(profile)
-    db.session.commit()
-    return user
 
 
 def timeline_entry(body: str, event_id: int) -> str:
@@ -386,12 +378,7 @@ def test_only_admins_reach_the_frameworks_page(login_as, client, agent, admin):
     assert client.post("/admin/frameworks/Z", data={}).status_code == 404
 
 
-# --- The learner's evidence item -------------------------------------------------------
-
-
-@pytest.fixture
-def learner(app: Any, assessor: User) -> User:
-    return make_learner("C", assessors=(assessor,), email="lee@example.com", name="Lee Learner")
+# --- The learner's evidence item (framework C: one record with two PCs) ---------------
 
 
 @pytest.fixture
@@ -404,6 +391,7 @@ def item_url(record: EvidenceRecord, suffix: str = "") -> str:
     return f"/portfolio/{record.learner_id}/evidence/{record.id}{suffix}"
 
 
+@pytest.mark.learner(framework="C")
 def test_the_learner_notes_and_untags_their_own_evidence(login_as, client, learner, evidence, hx):
     login_as(learner)
     page = text(client.get(item_url(evidence)))
@@ -431,6 +419,7 @@ def test_the_learner_notes_and_untags_their_own_evidence(login_as, client, learn
     assert row.untagged_at is not None and row.untag_reason == "No procedure here"
 
 
+@pytest.mark.learner(framework="C")
 def test_the_learners_input_is_checked_next_to_the_field(login_as, client, learner, evidence):
     login_as(learner)
     response = client.post(item_url(evidence, "/note"), data={"note": "  "})
