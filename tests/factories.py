@@ -1,4 +1,9 @@
-"""Make test data with sensible defaults through the real services."""
+"""Make test data with sensible defaults through the real services.
+
+Every builder commits what it made: the data is there before the test's requests, as if
+an earlier request had made it, whether or not the service itself commits (a live
+server in another thread sees only committed rows).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ def make_user(
     exceptions: bool = False,
 ) -> User:
     n = next(_seq)
-    return create_user(
+    user = create_user(
         email=email or f"user{n}@example.com",
         name=name or f"User {n}",
         roles=set(roles or ("customer",)),
@@ -32,6 +37,8 @@ def make_user(
         authority_limit_minor=limit,
         can_approve_exceptions=exceptions,
     )
+    db.session.commit()
+    return user
 
 
 def make_learner(
@@ -86,4 +93,5 @@ def make_ticket(
     author = created_by or customer
     assert author is not None, "a ticket needs a creator"
     ticket, _ = create_ticket(NewTicket(**fields), customer=customer, created_by=author)
+    db.session.commit()
     return ticket
