@@ -1,7 +1,9 @@
 """Shared fixtures: one app per test session on SQLite or PostgreSQL, emptied per test.
 
 ``TEST_DATABASE_URL`` picks PostgreSQL (``make test`` sets it inside a throwaway
-cluster made by pg_virtualenv); without it the tests use a temporary SQLite file.
+cluster made by tests/pgcluster.py); without it the tests use a temporary SQLite file.
+Under pytest-xdist (``-n 2``) each worker has its own database: its own SQLite file in
+its own temporary folder, or its own ``helpdesk_test_gw<n>`` database in the cluster.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from helpdesk import create_app
 from helpdesk.config import TestConfig
@@ -35,17 +38,47 @@ def pytest_report_header(config: pytest.Config) -> str:
 SUMMARY: Counter[str] = Counter()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker hands its counts to the controller
+        workeroutput["summary"] = dict(SUMMARY)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    SUMMARY.update(getattr(node, "workeroutput", {}).get("summary", {}))
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     for label, n in sorted(SUMMARY.items()):
         terminalreporter.write_line(f"{label}: {n}")
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url:
+        # tmp_path_factory already gives each xdist worker its own folder.
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    elif not worker:
+        yield url
+    else:
+        yield from _worker_database(url, f"helpdesk_test_{worker}")
+
+
+def _worker_database(url: str, name: str) -> Iterator[str]:
+    """A database of the worker's own beside the one ``url`` names, dropped afterwards."""
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        server.dispose()
 
 
 @pytest.fixture(scope="session")
