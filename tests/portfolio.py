@@ -13,8 +13,7 @@ from helpdesk.models import Category, EvidenceRecord, LearnerProfile, Ticket, Us
 from helpdesk.models.types import utcnow
 from helpdesk.tickets.services import acknowledge
 from tests import factories
-
-ACK = {"need": "A kettle that works", "impact": "No tea for a week", "feeling": "Let down"}
+from tests.resolving import ACK
 
 
 def acknowledged_ticket(

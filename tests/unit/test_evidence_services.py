@@ -14,9 +14,7 @@ from helpdesk.models.types import utcnow
 from helpdesk.tickets.options import OptionData, add_option
 from helpdesk.tickets.services import acknowledge
 from tests.factories import make_learner
-
-ACK = {"need": "A kettle that works", "impact": "No tea for a week", "feeling": "Let down"}
-
+from tests.resolving import ACK
 
 pytestmark = pytest.mark.learner(framework="C")
 

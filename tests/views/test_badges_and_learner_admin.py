@@ -19,8 +19,9 @@ from helpdesk.tickets.services import acknowledge
 from tests import factories
 from tests.factories import make_learner
 from tests.helpers import assert_fragment, text
+from tests.portfolio import records
+from tests.resolving import ACK
 
-ACK = {"need": "A kettle that works", "impact": "No tea for a week", "feeling": "Let down"}
 ASK_A = (
     '<span class="pc-badge" tabindex="0" role="note" '
     'title="1.2: Ask customers about the problem to check their understanding" '
@@ -32,11 +33,6 @@ def timeline_entry(body: str, event_id: int) -> str:
     match = re.search(rf'<li[^>]*id="event-{event_id}"[^>]*>(.*?)</li>', body, re.S)
     assert match, f"no timeline entry for event {event_id}"
     return match.group(1)
-
-
-def records_of(user: User) -> list[EvidenceRecord]:
-    stmt = select(EvidenceRecord).where(EvidenceRecord.learner_id == user.id)
-    return list(db.session.scalars(stmt.order_by(EvidenceRecord.id)))
 
 
 # --- Badges ---------------------------------------------------------------------------
@@ -100,7 +96,7 @@ def test_an_action_shows_its_badges_on_the_timeline_entry_it_made(
         headers=hx,
     )
     assert response.status_code == 200
-    record = records_of(learner)[0]
+    record = records(learner)[0]
     entry = timeline_entry(text(response), record.ticket_event_id)
     assert "pc-badge" in entry
     assert ">1.1 Listen and restate the problem</span>" in entry
@@ -384,7 +380,7 @@ def test_only_admins_reach_the_frameworks_page(login_as, client, agent, admin):
 @pytest.fixture
 def evidence(learner: User, ticket: Any) -> EvidenceRecord:
     acknowledge(ticket, learner, **ACK)
-    return records_of(learner)[0]
+    return records(learner)[0]
 
 
 def item_url(record: EvidenceRecord, suffix: str = "") -> str:
