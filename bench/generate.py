@@ -169,49 +169,15 @@ class Generator:
         status = "in_progress" if rich else weighted(rng, STATUSES)
         internal = not rich and rng.random() < 0.05
         channel = "internal" if internal else weighted(rng, CHANNELS)
-        if rich:
-            customer: int | None = self.bench_customer
-        elif internal:
-            customer = None
-        elif rng.random() < 0.001:
-            customer = self.bench_customer
-        else:
-            customer = rng.choice(self.customers)
-        on_behalf = channel in ("phone", "in_person", "email") and rng.random() < 0.5
-        creator = rng.choice(self.agents) if internal or on_behalf or customer is None else customer
-        assignee = None
-        if status != "new" or rng.random() < 0.1:
-            assignee = self.bench_agent if rng.random() < 0.1 else rng.choice(self.agents)
+        customer = self._customer(rich, internal)
+        creator = self._creator(channel, customer, internal)
+        assignee = self._assignee(status)
         planted = tid % 100 == 37
         self.planted += planted
         text = description(rng, planted)
 
-        # The timeline, each step a little after the last; never after "now".
-        clock = created
-        events: list[dict[str, Any]] = []
-
-        def step(
-            kind: str, actor: int | None, public: bool, body: str = "", data: Any = None
-        ) -> None:
-            nonlocal clock
-            if events:
-                clock = min(self.end, clock + timedelta(minutes=rng.randint(5, 60 * 48)))
-            self.event_id += 1
-            events.append(
-                {
-                    "id": self.event_id,
-                    "ticket_id": tid,
-                    "actor_id": actor,
-                    "kind": kind,
-                    "is_public": public,
-                    "body": body,
-                    "data": data or {},
-                    "idempotency_key": None,
-                    "created_at": clock,
-                }
-            )
-
-        step(
+        line = _Timeline(self, tid, created)
+        line.step(
             "created",
             creator,
             customer is not None,
@@ -222,38 +188,10 @@ class Generator:
                 "on_behalf": creator != customer,
             },
         )
-        acknowledged_at = first_response_at = last_public_at = closed_at = None
-        resolved_at = reopened_at = None
+        stamps: dict[str, datetime | None] = dict.fromkeys(STAMPS)
         if status != "new":
-            staff = assignee or self.bench_agent
-            if rich or rng.random() < 0.2:
-                step("assigned", staff, False, data={"from": None, "to": f"Agent {staff}"})
-            step("acknowledged", staff, True, salad(rng, 12))
-            acknowledged_at = first_response_at = last_public_at = clock
-            if rich or rng.random() < 0.4:
-                step("reply", staff, True, salad(rng, rng.randint(10, 30)))
-                last_public_at = clock
-            if customer is not None and (rich or rng.random() < 0.3):
-                step("customer_message", customer, True, salad(rng, rng.randint(8, 20)))
-            if rich or rng.random() < 0.2:
-                step("note", staff, False, salad(rng, rng.randint(5, 15)))
-            if rich:
-                step("classified", staff, False, data={"priority": [3, 2]})
-                step("reply", staff, True, salad(rng, 20))
-                step("customer_message", customer, True, salad(rng, 12))
-            if status != "acknowledged":
-                step("status_changed", staff, False, data={"from": "new", "to": status})
-            if status in ("resolved", "closed_satisfied", "closed_no_response"):
-                resolved_at = clock
-            if status in CLOSED:
-                closed_at = clock
-            if status == "acknowledged" and customer is not None and rng.random() < 0.05:
-                # Resolved, then the customer said "not solved": it jumps the agent's queue.
-                reopen = {"from": "acknowledged", "to": "resolved"}
-                step("status_changed", staff, False, data=reopen)
-                step("customer_reopened", customer, True, salad(rng, 10), {"solved": False})
-                step("status_changed", customer, False, data={"from": "resolved", "to": status})
-                reopened_at = clock
+            stamps.update(self._work(line, status, assignee or self.bench_agent, customer, rich))
+        clock, events = line.clock, line.events
         self.event_count += len(events)
         ticket: dict[str, Any] = {
             "id": tid,
@@ -273,17 +211,88 @@ class Generator:
             "idempotency_key": None,
             "created_at": created,
             "updated_at": clock,
-            "acknowledged_at": acknowledged_at,
-            "first_response_at": first_response_at,
-            "last_public_update_at": last_public_at,
-            "closed_at": closed_at,
-            "resolved_at": resolved_at,
-            "reopened_at": reopened_at,
+            **stamps,
             "version": len(events),
         }
         self._clocks(ticket)
         self.common += COMMON_WORD in ticket["subject"].lower() or COMMON_WORD in text.lower()
         return {k: v for k, v in ticket.items() if k in self.columns}, events
+
+    def _customer(self, rich: bool, internal: bool) -> int | None:
+        """The bench customer owns the workspace ticket and a few others; staff reports none."""
+        if rich:
+            return self.bench_customer
+        if internal:
+            return None
+        if self.rng.random() < 0.001:
+            return self.bench_customer
+        return self.rng.choice(self.customers)
+
+    def _creator(self, channel: str, customer: int | None, internal: bool) -> int:
+        """An agent raises reports and half the tickets that arrive by phone, in person or
+        email; customers raise the rest themselves."""
+        on_behalf = channel in ("phone", "in_person", "email") and self.rng.random() < 0.5
+        if internal or on_behalf or customer is None:
+            return self.rng.choice(self.agents)
+        return customer
+
+    def _assignee(self, status: str) -> int | None:
+        rng = self.rng
+        if status != "new" or rng.random() < 0.1:
+            return self.bench_agent if rng.random() < 0.1 else rng.choice(self.agents)
+        return None
+
+    def _work(
+        self, line: _Timeline, status: str, staff: int, customer: int | None, rich: bool
+    ) -> dict[str, datetime | None]:
+        """Staff pick the ticket up, talk it through and move it to ``status``."""
+        if rich or self.rng.random() < 0.2:
+            line.step("assigned", staff, False, data={"from": None, "to": f"Agent {staff}"})
+        line.step("acknowledged", staff, True, salad(self.rng, 12))
+        stamps = dict.fromkeys(STAMPS)
+        stamps["acknowledged_at"] = stamps["first_response_at"] = line.clock
+        stamps["last_public_update_at"] = self._conversation(line, staff, customer, rich)
+        stamps.update(self._outcome(line, status, staff, customer))
+        return stamps
+
+    def _conversation(
+        self, line: _Timeline, staff: int, customer: int | None, rich: bool
+    ) -> datetime:
+        """Replies, messages and notes; returns when the customer last heard from staff."""
+        rng = self.rng
+        last_public = line.clock
+        if rich or rng.random() < 0.4:
+            line.step("reply", staff, True, salad(rng, rng.randint(10, 30)))
+            last_public = line.clock
+        if customer is not None and (rich or rng.random() < 0.3):
+            line.step("customer_message", customer, True, salad(rng, rng.randint(8, 20)))
+        if rich or rng.random() < 0.2:
+            line.step("note", staff, False, salad(rng, rng.randint(5, 15)))
+        if rich:
+            line.step("classified", staff, False, data={"priority": [3, 2]})
+            line.step("reply", staff, True, salad(rng, 20))
+            line.step("customer_message", customer, True, salad(rng, 12))
+        return last_public
+
+    def _outcome(
+        self, line: _Timeline, status: str, staff: int, customer: int | None
+    ) -> dict[str, datetime | None]:
+        """The move to the ticket's status, and the times that status implies."""
+        stamps: dict[str, datetime | None] = {}
+        if status != "acknowledged":
+            line.step("status_changed", staff, False, data={"from": "new", "to": status})
+        if status in ("resolved", "closed_satisfied", "closed_no_response"):
+            stamps["resolved_at"] = line.clock
+        if status in CLOSED:
+            stamps["closed_at"] = line.clock
+        if status == "acknowledged" and customer is not None and self.rng.random() < 0.05:
+            # Resolved, then the customer said "not solved": it jumps the agent's queue.
+            reopen = {"from": "acknowledged", "to": "resolved"}
+            line.step("status_changed", staff, False, data=reopen)
+            line.step("customer_reopened", customer, True, salad(self.rng, 10), {"solved": False})
+            line.step("status_changed", customer, False, data={"from": "resolved", "to": status})
+            stamps["reopened_at"] = line.clock
+        return stamps
 
     def _clocks(self, ticket: dict[str, Any]) -> None:
         """Service-target deadlines, worked out by the app's own rule when it has one."""
@@ -293,6 +302,49 @@ class Generator:
         sla.refresh(cast(Any, holder), sla.DEFAULT_MINUTES[ticket["priority"]])
         for name in DEADLINES:
             ticket[name] = getattr(holder, name, None)
+
+
+# The times a ticket's work sets, each None until that moment comes.
+STAMPS = (
+    "acknowledged_at",
+    "first_response_at",
+    "last_public_update_at",
+    "closed_at",
+    "resolved_at",
+    "reopened_at",
+)
+
+
+class _Timeline:
+    """One ticket's events, each a little after the last and never after "now"."""
+
+    def __init__(self, generator: Generator, ticket_id: int, created: datetime) -> None:
+        self.generator = generator
+        self.ticket_id = ticket_id
+        self.clock = created
+        self.events: list[dict[str, Any]] = []
+
+    def step(
+        self, kind: str, actor: int | None, public: bool, body: str = "", data: Any = None
+    ) -> None:
+        gen = self.generator
+        if self.events:
+            minutes = gen.rng.randint(5, 60 * 48)
+            self.clock = min(gen.end, self.clock + timedelta(minutes=minutes))
+        gen.event_id += 1
+        self.events.append(
+            {
+                "id": gen.event_id,
+                "ticket_id": self.ticket_id,
+                "actor_id": actor,
+                "kind": kind,
+                "is_public": public,
+                "body": body,
+                "data": data or {},
+                "idempotency_key": None,
+                "created_at": self.clock,
+            }
+        )
 
 
 try:  # the SLA clocks arrived with migration 0002; older checkouts have none

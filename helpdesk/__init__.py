@@ -122,11 +122,17 @@ def register_template_helpers(app: Flask) -> None:
     # A button form drawn in several places (e.g. "This solved my problem") takes a
     # fresh key at each drawing.
     app.add_template_global(new_idempotency_key, "new_idempotency_key")
+    # A global, not only context: macros imported without context compare states too.
+    app.jinja_env.globals["domain"] = domain
 
     from flask_login import current_user
 
     from helpdesk.evidence.badges import pc_badges
+    from helpdesk.evidence.training import practice_reasons
     from helpdesk.notifications.services import unread_count
+
+    # Why a learner's evidence on a ticket is practice: the same answer everywhere.
+    app.add_template_global(practice_reasons, "practice_reasons")
 
     def unread_notifications() -> int:
         # Called from the template only for staff, so customers' pages pay nothing.

@@ -11,27 +11,32 @@ from flask import Flask, current_app, has_request_context, request
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy import func, select
 
+from helpdesk.domain import AuditAction
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, User
 
 # Every action written, with the words the admin page shows.
 ACTIONS: dict[str, str] = {
-    "login": "Signed in",
-    "login_failed": "Sign-in refused",
-    "logout": "Signed out",
-    "roles_changed": "Roles changed",
-    "limit_changed": "Limit of authority changed",
-    "account_disabled": "Account disabled",
-    "account_enabled": "Account enabled",
-    "approval_decided": "Approval decided",
-    "problem_approval_decided": "Problem solution approval decided",
-    "data_exported": "Personal data downloaded",
-    "account_erased": "Personal data erased",
-    "two_factor_enabled": "Two-factor sign-in turned on",
-    "two_factor_disabled": "Two-factor sign-in turned off",
-    "two_factor_reset": "Two-factor sign-in reset by an admin",
-    "two_factor_policy_changed": "Two-factor requirement changed",
-    "undeclared_fields": "Undeclared form fields ignored",
+    AuditAction.LOGIN: "Signed in",
+    AuditAction.LOGIN_FAILED: "Sign-in refused",
+    AuditAction.LOGOUT: "Signed out",
+    AuditAction.ROLES_CHANGED: "Roles changed",
+    AuditAction.LIMIT_CHANGED: "Limit of authority changed",
+    AuditAction.ACCOUNT_DISABLED: "Account disabled",
+    AuditAction.ACCOUNT_ENABLED: "Account enabled",
+    AuditAction.APPROVAL_DECIDED: "Approval decided",
+    AuditAction.PROBLEM_APPROVAL_DECIDED: "Problem solution approval decided",
+    AuditAction.DATA_EXPORTED: "Personal data downloaded",
+    AuditAction.ACCOUNT_ERASED: "Personal data erased",
+    AuditAction.TWO_FACTOR_ENABLED: "Two-factor sign-in turned on",
+    AuditAction.TWO_FACTOR_DISABLED: "Two-factor sign-in turned off",
+    AuditAction.TWO_FACTOR_RESET: "Two-factor sign-in reset by an admin",
+    AuditAction.TWO_FACTOR_POLICY_CHANGED: "Two-factor requirement changed",
+    AuditAction.UNDECLARED_FIELDS: "Undeclared form fields ignored",
+    AuditAction.FRAMEWORK_RULE_CHANGED: "Framework rule changed (new version)",
+    AuditAction.LEARNER_RULES_MOVED: "Learner moved on to newer framework rules",
+    AuditAction.TICKET_TRAINING_FLAGGED: "Ticket flagged as training or role play",
+    AuditAction.TRAINING_ACCOUNT_CHANGED: "Customer account marked or unmarked as training",
 }
 
 
@@ -42,7 +47,9 @@ def _client_ip() -> str | None:
     return (request.remote_addr or "")[:45] or None
 
 
-def audit(action: str, actor: User | None, target: Any = None, **details: Any) -> AuditEntry:
+def audit(
+    action: AuditAction, actor: User | None, target: Any = None, **details: Any
+) -> AuditEntry:
     """Add an entry for ``action`` by ``actor`` on ``target`` (a model instance or None).
 
     The entry joins the current transaction: it is saved when the caller commits, and
@@ -66,19 +73,19 @@ def audit_failed_login(email: str) -> None:
 
     user = find_user_by_email(email)
     # An unknown address is kept (truncated) to spot guessing; a known one is its id.
-    audit("login_failed", None, user, email=None if user else email.strip()[:254])
+    audit(AuditAction.LOGIN_FAILED, None, user, email=None if user else email.strip()[:254])
     db.session.commit()
 
 
 def _on_login(_app: Flask, user: User, **_extra: Any) -> None:
-    audit("login", user, user)
+    audit(AuditAction.LOGIN, user, user)
     db.session.commit()
 
 
 def _on_logout(_app: Flask, user: User, **_extra: Any) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
         return
-    audit("logout", user, user)
+    audit(AuditAction.LOGOUT, user, user)
     db.session.commit()
 
 

@@ -78,10 +78,13 @@ def load_demo_command(tickets: int, seed: int) -> None:
     else:
         click.echo("Demo data was already there; nothing added.")
     from helpdesk.demo import DEMO_USERS
+    from helpdesk.demo.summary import demo_summary
 
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, _name, roles, _limit, _exc in DEMO_USERS:
         click.echo(f"  {', '.join(roles):<22} {email}")
+    for line in demo_summary():
+        click.echo(line)
 
 
 def register_commands(app: Flask) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import String, Text, func, or_, select, update
 
 from helpdesk.attachments.storage import path_of
 from helpdesk.audit import audit
+from helpdesk.domain import AuditAction
 from helpdesk.extensions import db
 from helpdesk.models import (
     Attachment,
@@ -142,7 +143,7 @@ def export_zip(user: User, actor: User) -> bytes:
                 # The id keeps two files of the same name apart; the name is not a path.
                 safe = a.filename.replace("/", "_").replace("\\", "_")
                 archive.write(path, f"attachments/{a.id}-{safe}")
-    audit("data_exported", actor, user)
+    audit(AuditAction.DATA_EXPORTED, actor, user)
     db.session.commit()
     return buffer.getvalue()
 
@@ -194,7 +195,7 @@ def erase(user: User, actor: User) -> None:
         db.session.flush()
         _sweep(old_name, new_name)
         _sweep(old_email, new_email)
-    audit("account_erased", actor, user)
+    audit(AuditAction.ACCOUNT_ERASED, actor, user)
     db.session.commit()
 
 

@@ -182,6 +182,208 @@ class ProblemStatus(StrEnum):
     CLOSED = "closed"
 
 
+class TicketEventKind(StrEnum):
+    """What a ticket timeline row records; stored in ticket_events.kind."""
+
+    CREATED = "created"
+    ACKNOWLEDGED = "acknowledged"
+    REPLY = "reply"
+    CUSTOMER_MESSAGE = "customer_message"
+    NOTE = "note"
+    QUESTION = "question"
+    ASSIGNED = "assigned"
+    CLASSIFIED = "classified"
+    STATUS_CHANGED = "status_changed"
+    OPTION_ADDED = "option_added"
+    OPTION_EDITED = "option_edited"
+    OPTION_RECOMMENDED = "option_recommended"
+    CONFIRMATION_REQUESTED = "confirmation_requested"
+    OPTION_CONFIRMED = "option_confirmed"
+    OPTION_CHALLENGED = "option_challenged"
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_GRANTED = "approval_granted"
+    APPROVAL_REFUSED = "approval_refused"
+    OPTIONS_OFFERED = "options_offered"
+    OPTION_AGREED = "option_agreed"
+    OPTION_DECLINED = "option_declined"
+    OPTION_IMPLEMENTED = "option_implemented"
+    PROMISE_MADE = "promise_made"
+    PROMISE_KEPT = "promise_kept"
+    PROMISE_BROKEN = "promise_broken"
+    ROUTE_OFFERED = "route_offered"
+    ESCALATED = "escalated"
+    RESOLUTION_CHECK = "resolution_check"
+    CUSTOMER_CONFIRMED = "customer_confirmed"
+    CUSTOMER_REOPENED = "customer_reopened"
+    CLOSED_UNRESOLVED = "closed_unresolved"
+    NO_RESPONSE = "no_response"
+    PROACTIVE_STEP = "proactive_step"
+    PROACTIVE_INFORMED = "proactive_informed"
+    FEEDBACK_SHARED = "feedback_shared"
+    LINKED_TO_PROBLEM = "linked_to_problem"
+
+
+class UpdateKind(StrEnum):
+    """Whether a staff update answers the customer or was volunteered (event data)."""
+
+    ANSWER = "answer"
+    VOLUNTEERED = "volunteered"
+
+
+class ProblemEventKind(StrEnum):
+    """What a problem record's history row records; stored in problem_events.kind."""
+
+    CREATED = "created"
+    TICKETS_LINKED = "tickets_linked"
+    AUTHORITY_ALERTED = "authority_alerted"
+    ROOT_CAUSE = "root_cause"
+    SOLUTION_ADDED = "solution_added"
+    SOLUTION_CHOSEN = "solution_chosen"
+    APPROVAL_REQUESTED = "approval_requested"
+    SOLUTION_APPROVED = "solution_approved"
+    SOLUTION_REFUSED = "solution_refused"
+    ACTION = "action"
+    SOLUTION_LIVE = "solution_live"
+    CLOSED = "closed"
+
+
+class ListFilter(StrEnum):
+    """The status filter of the ticket queue and the problem list."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    ANY = "any"
+    ALL = "all"
+
+
+class ClockState(StrEnum):
+    """Where an SLA clock stands (worked out, never stored)."""
+
+    RUNNING = "running"
+    AT_RISK = "at_risk"
+    OVERDUE = "overdue"
+    MET = "met"
+    MISSED = "missed"
+    PAUSED = "paused"
+
+
+class EvidenceStatus(StrEnum):
+    """An evidence record's assessment: pending → accepted | rejected."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class CodeKind(StrEnum):
+    """What an evidence record's criterion is: a PC, knowledge (supporting only) or scope."""
+
+    PC = "pc"
+    KNOWLEDGE = "knowledge"
+    SCOPE = "scope"
+
+
+class KnowledgeOutcome(StrEnum):
+    """A knowledge record's marking: a written answer waits as pending."""
+
+    PENDING = "pending"
+    MET = "met"
+    NOT_MET = "not_met"
+
+
+class Judgement(StrEnum):
+    """An assessor's judgement of the PCs seen in an observation."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+
+
+class SampleVerdict(StrEnum):
+    """The IQA's verdict on a sampled sign-off item."""
+
+    AGREE = "agree"
+    DISAGREE = "disagree"
+
+
+class SearchKind(StrEnum):
+    """A group of staff search results (and the ``kind`` that lists one group at length)."""
+
+    TICKETS = "tickets"
+    PROBLEMS = "problems"
+    POSTS = "posts"
+
+
+class ReactionKind(StrEnum):
+    """A reaction to a feed post."""
+
+    SEEN = "seen"
+    SAME_HERE = "same_here"
+    IMPORTANT = "important"
+
+
+class NotificationKind(StrEnum):
+    """Why a notice or an email was sent; stored in notifications.kind and outbox.kind."""
+
+    # To staff, in the app (and some by email)
+    CUSTOMER_MESSAGE = "customer_message"
+    CONFIRMATION_REQUESTED = "confirmation_requested"
+    CONFIRMATION_DECIDED = "confirmation_decided"
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_DECIDED = "approval_decided"
+    OPTION_AGREED = "option_agreed"
+    OPTION_DECLINED = "option_declined"
+    PROMISE_ASSIGNED = "promise_assigned"
+    PROMISE_OVERDUE = "promise_overdue"
+    ESCALATED = "escalated"
+    REOPENED = "reopened"
+    SLA_BREACH = "sla_breach"
+    PROACTIVE_INFORMED = "proactive_informed"
+    REPEAT_ALERT = "repeat_alert"
+    PROBLEM_APPROVAL_REQUESTED = "problem_approval_requested"
+    PROBLEM_APPROVAL_DECIDED = "problem_approval_decided"
+    EVIDENCE_DECIDED = "evidence_decided"
+    KNOWLEDGE = "knowledge"
+    OBSERVATION = "observation"
+    SIGNED_OFF = "signed_off"
+    # To the customer, by email
+    UPDATE = "update"
+    QUESTION_ASKED = "question_asked"
+    ROUTE_OFFERED = "route_offered"
+    OPTIONS_OFFERED = "options_offered"
+    OPTION_IMPLEMENTED = "option_implemented"
+    PROMISE_MADE = "promise_made"
+    PROMISE_KEPT = "promise_kept"
+    PROMISE_BROKEN = "promise_broken"
+    RESOLUTION_CHECK = "resolution_check"
+    CLOSED_UNRESOLVED = "closed_unresolved"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of email, not a secret)
+
+
+class AuditAction(StrEnum):
+    """A security-relevant action the audit log records; stored in audit_log.action."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    ROLES_CHANGED = "roles_changed"
+    LIMIT_CHANGED = "limit_changed"
+    ACCOUNT_DISABLED = "account_disabled"
+    ACCOUNT_ENABLED = "account_enabled"
+    APPROVAL_DECIDED = "approval_decided"
+    PROBLEM_APPROVAL_DECIDED = "problem_approval_decided"
+    DATA_EXPORTED = "data_exported"
+    ACCOUNT_ERASED = "account_erased"
+    TWO_FACTOR_ENABLED = "two_factor_enabled"
+    TWO_FACTOR_DISABLED = "two_factor_disabled"
+    TWO_FACTOR_RESET = "two_factor_reset"
+    TWO_FACTOR_POLICY_CHANGED = "two_factor_policy_changed"
+    UNDECLARED_FIELDS = "undeclared_fields"
+    FRAMEWORK_RULE_CHANGED = "framework_rule_changed"
+    LEARNER_RULES_MOVED = "learner_rules_moved"
+    TICKET_TRAINING_FLAGGED = "ticket_training_flagged"
+    TRAINING_ACCOUNT_CHANGED = "training_account_changed"
+
+
 REMEDY_LABELS: dict[str, str] = {
     "refund": "Refund",
     "replacement": "Replacement",
@@ -193,63 +395,76 @@ REMEDY_LABELS: dict[str, str] = {
 }
 
 
+K = TicketEventKind
+
 # How each timeline event reads after the actor's name, for staff.
 EVENT_LABELS: dict[str, str] = {
-    "created": "raised the ticket",
-    "acknowledged": "acknowledged the problem",
-    "reply": "sent an update",
-    "customer_message": "wrote",
-    "note": "added a note",
-    "question": "asked a question",
-    "option_added": "added an option",
-    "option_edited": "edited an option",
-    "option_recommended": "recommended an option",
-    "confirmation_requested": "asked a colleague to confirm an option",
-    "option_confirmed": "confirmed an option",
-    "option_challenged": "challenged an option",
-    "approval_requested": "asked for approval",
-    "approval_granted": "approved an option",
-    "approval_refused": "refused approval",
-    "options_offered": "offered options to the customer",
-    "option_agreed": "agreed an option",
-    "option_declined": "declined an option",
-    "option_implemented": "implemented the agreed option",
-    "promise_made": "made a promise",
-    "promise_kept": "kept a promise",
-    "promise_broken": "could not keep a promise",
-    "route_offered": "offered another route",
-    "escalated": "escalated the ticket",
-    "resolution_check": "resolved it and asked the customer to confirm",
-    "customer_confirmed": "confirmed the problem is solved",
-    "customer_reopened": "said the problem is not solved",
-    "closed_unresolved": "closed it unresolved, with reasons",
-    "no_response": "closed it: no answer to the resolution check",
-    "status_changed": "changed the status",
-    "proactive_step": "recorded a step taken",
-    "proactive_informed": "informed managers and colleagues",
-    "feedback_shared": "shared the customer's feedback with the team",
+    K.CREATED: "raised the ticket",
+    K.ACKNOWLEDGED: "acknowledged the problem",
+    K.REPLY: "sent an update",
+    K.CUSTOMER_MESSAGE: "wrote",
+    K.NOTE: "added a note",
+    K.QUESTION: "asked a question",
+    K.OPTION_ADDED: "added an option",
+    K.OPTION_EDITED: "edited an option",
+    K.OPTION_RECOMMENDED: "recommended an option",
+    K.CONFIRMATION_REQUESTED: "asked a colleague to confirm an option",
+    K.OPTION_CONFIRMED: "confirmed an option",
+    K.OPTION_CHALLENGED: "challenged an option",
+    K.APPROVAL_REQUESTED: "asked for approval",
+    K.APPROVAL_GRANTED: "approved an option",
+    K.APPROVAL_REFUSED: "refused approval",
+    K.OPTIONS_OFFERED: "offered options to the customer",
+    K.OPTION_AGREED: "agreed an option",
+    K.OPTION_DECLINED: "declined an option",
+    K.OPTION_IMPLEMENTED: "implemented the agreed option",
+    K.PROMISE_MADE: "made a promise",
+    K.PROMISE_KEPT: "kept a promise",
+    K.PROMISE_BROKEN: "could not keep a promise",
+    K.ROUTE_OFFERED: "offered another route",
+    K.ESCALATED: "escalated the ticket",
+    K.RESOLUTION_CHECK: "resolved it and asked the customer to confirm",
+    K.CUSTOMER_CONFIRMED: "confirmed the problem is solved",
+    K.CUSTOMER_REOPENED: "said the problem is not solved",
+    K.CLOSED_UNRESOLVED: "closed it unresolved, with reasons",
+    K.NO_RESPONSE: "closed it: no answer to the resolution check",
+    K.STATUS_CHANGED: "changed the status",
+    K.PROACTIVE_STEP: "recorded a step taken",
+    K.PROACTIVE_INFORMED: "informed managers and colleagues",
+    K.FEEDBACK_SHARED: "shared the customer's feedback with the team",
 }
 
 
 # What a customer reads above an event's text on their ticket page.
 CUSTOMER_EVENT_HEADINGS: dict[str, str] = {
-    "question": "A question for you:",
-    "options_offered": "Ways we could solve it (see the options above):",
-    "option_agreed": "You agreed:",
-    "option_declined": "You declined an option:",
-    "option_implemented": "What we have done:",
-    "promise_made": "Our promise:",
-    "promise_kept": "Promise kept:",
-    "promise_broken": "We could not keep a promise:",
-    "route_offered": "Another way to solve it:",
-    "resolution_check": "We think this is solved. Please confirm:",
-    "customer_confirmed": "You confirmed it is solved.",
-    "customer_reopened": "You told us it is not solved:",
-    "closed_unresolved": "We could not solve this. Here is why:",
-    "no_response": "Closed:",
+    K.QUESTION: "A question for you:",
+    K.OPTIONS_OFFERED: "Ways we could solve it (see the options above):",
+    K.OPTION_AGREED: "You agreed:",
+    K.OPTION_DECLINED: "You declined an option:",
+    K.OPTION_IMPLEMENTED: "What we have done:",
+    K.PROMISE_MADE: "Our promise:",
+    K.PROMISE_KEPT: "Promise kept:",
+    K.PROMISE_BROKEN: "We could not keep a promise:",
+    K.ROUTE_OFFERED: "Another way to solve it:",
+    K.RESOLUTION_CHECK: "We think this is solved. Please confirm:",
+    K.CUSTOMER_CONFIRMED: "You confirmed it is solved.",
+    K.CUSTOMER_REOPENED: "You told us it is not solved:",
+    K.CLOSED_UNRESOLVED: "We could not solve this. Here is why:",
+    K.NO_RESPONSE: "Closed:",
 }
 
 
 def choices(labels: dict) -> dict[str, str]:
     """Turn a label map into WTForms choices (its value -> label shorthand)."""
     return {str(k): v for k, v in labels.items()}
+
+
+class TrainingKind(StrEnum):
+    """Why staff flagged a ticket as practice: its evidence is shown apart, never counted."""
+
+    TRAINING = "training"
+    ROLE_PLAY = "role_play"
+
+    @property
+    def label(self) -> str:
+        return {"training": "Training", "role_play": "Role play"}[self.value]

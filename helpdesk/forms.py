@@ -13,6 +13,7 @@ from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
+from helpdesk.domain import AuditAction
 from helpdesk.extensions import db
 from helpdesk.models import Category
 from helpdesk.refusals import Refusal
@@ -108,5 +109,5 @@ def log_undeclared_fields() -> None:
 
     actor = current_user._get_current_object() if current_user.is_authenticated else None
     log.warning("Ignored undeclared fields %s posted to %s", found, request.path)
-    audit("undeclared_fields", actor, None, fields=found, path=request.path[:200])
+    audit(AuditAction.UNDECLARED_FIELDS, actor, None, fields=found, path=request.path[:200])
     db.session.commit()

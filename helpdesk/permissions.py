@@ -51,6 +51,12 @@ def can_work_ticket(user: Any, ticket: Ticket) -> bool:
     return is_staff(user)
 
 
+def can_flag_training(user: Any, ticket: Ticket) -> bool:
+    """Staff mark a ticket as training or role play; never a learner, whose own evidence
+    it would decide, nor a customer."""
+    return is_staff(user) and not user.has_role(Role.LEARNER)
+
+
 def can_reply_as_customer(user: Any, ticket: Ticket) -> bool:
     """The ticket's own customer may add to it while it is open."""
     return _signed_in(user) and ticket.customer_id == user.id and ticket.is_open
@@ -132,6 +138,7 @@ def template_predicates() -> dict[str, Callable[..., bool]]:
         "is_customer": is_customer,
         "can_view_ticket": can_view_ticket,
         "can_work_ticket": can_work_ticket,
+        "can_flag_training": can_flag_training,
         "can_reply_as_customer": can_reply_as_customer,
         "can_view_attachment": can_view_attachment,
         "can_manage_users": can_manage_users,

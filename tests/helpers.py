@@ -47,3 +47,23 @@ def assert_fragment(body: str, element_id: str) -> None:
     """An htmx swap gets the one element, never a whole page."""
     assert "<html" not in body
     assert f'id="{element_id}"' in body
+
+
+_PANEL = re.compile(r'<div id="panel-([a-z]+)" class="panel"[^>]*>')
+
+
+def assert_panels(body: str, target: str, oob: Any = ()) -> set[str]:
+    """An htmx action's answer: the panel that posted first, swapped where it stands, then
+    the panels it changed, out of band (at least ``oob``); never the whole workspace.
+
+    Returns the names of the out-of-band panels.
+    """
+    assert "<html" not in body
+    assert 'id="workspace"' not in body
+    found = [(m.group(1), "hx-swap-oob" in m.group(0)) for m in _PANEL.finditer(body)]
+    assert found, body[:500]
+    assert found[0] == (target, False), found
+    assert all(is_oob for _, is_oob in found[1:]), found
+    also = {name for name, _ in found[1:]}
+    assert set(oob) <= also, (sorted(also), sorted(oob))
+    return also

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from helpdesk.admin.errors import AdminError
 from helpdesk.audit import audit
 from helpdesk.auth.services import AccountError, create_user
-from helpdesk.domain import Role
+from helpdesk.domain import AuditAction, Role
 from helpdesk.extensions import db
 from helpdesk.idempotency import first_made
 from helpdesk.models import (
@@ -173,15 +173,43 @@ def update_account(
     return end_sessions
 
 
+def set_training_account(user: User, acting: User, training: bool) -> bool:
+    """Mark a customer account as kept for practice (its tickets never count as a
+    learner's evidence), or as a real customer again; audited. Returns whether it changed.
+
+    :raise AdminError: for an account that is not a customer's.
+    """
+    if not user.is_customer or user.is_staff:
+        raise AdminError("Only a customer account can be a training account.", "training")
+    if user.is_training_account == training:
+        return False
+    audit(
+        AuditAction.TRAINING_ACCOUNT_CHANGED,
+        acting,
+        user,
+        before=user.is_training_account,
+        after=training,
+    )
+    user.is_training_account = training
+    db.session.commit()
+    return True
+
+
 def _audit_account_changes(
     user: User, acting: User, *, roles: set[str], limit: int, exceptions: bool, active: bool
 ) -> None:
     # Before the change is applied: each entry says what was and what is now.
     if roles != user.role_names:
-        audit("roles_changed", acting, user, before=sorted(user.role_names), after=sorted(roles))
+        audit(
+            AuditAction.ROLES_CHANGED,
+            acting,
+            user,
+            before=sorted(user.role_names),
+            after=sorted(roles),
+        )
     if limit != user.authority_limit_minor or exceptions != user.can_approve_exceptions:
         audit(
-            "limit_changed",
+            AuditAction.LIMIT_CHANGED,
             acting,
             user,
             before={
@@ -191,4 +219,4 @@ def _audit_account_changes(
             after={"limit_minor": limit, "exceptions": exceptions},
         )
     if active != user.active:
-        audit("account_enabled" if active else "account_disabled", acting, user)
+        audit(AuditAction.ACCOUNT_ENABLED if active else AuditAction.ACCOUNT_DISABLED, acting, user)

@@ -202,3 +202,9 @@ class RouteForm(FlaskForm):
 
 class NewRouteForm(RouteForm):
     idempotency_key = HiddenField()
+
+
+class TrainingAccountForm(FlaskForm):
+    training = BooleanField(
+        "Training account: its tickets are practice, and never count as a learner's evidence"
+    )

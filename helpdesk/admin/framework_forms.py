@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectMultipleField
+from wtforms import IntegerField, RadioField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired
 
 from helpdesk.admin.forms import select_choices
+from helpdesk.frameworks import METHODS
 
 
 class WholeNumberField(IntegerField):
@@ -56,6 +57,15 @@ class FrameworkRuleForm(FlaskForm):
         "Days between the first and last of them, at least",
         validators=[InputRequired("Give the number of days, like 14 (0 for no minimum).")],
     )
+    methods = SelectMultipleField(
+        "Assessment methods whose evidence counts", choices=[], validate_choice=False
+    )
+    reason = TextAreaField(
+        "Why the rule changes",
+        # Required by the service, after the numbers: one message per post, by its field.
+        description="Kept with the new rule version in the audit log.",
+    )
 
     def offer(self, pcs: dict[str, str]) -> None:
         self.must_observe.choices = select_choices(pcs)
+        self.methods.choices = select_choices(METHODS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from helpdesk.admin import services
@@ -15,6 +16,7 @@ from helpdesk.admin.framework_forms import FrameworkRuleForm, LearnerProfileForm
 from helpdesk.admin.pages import attach_error
 from helpdesk.admin.services import AdminError, FrameworkRuleView
 from helpdesk.domain import Role
+from helpdesk.frameworks import METHODS
 from helpdesk.htmx import render
 from helpdesk.models import User
 from helpdesk.permissions import can_manage_users, get_user_or_404, require
@@ -81,6 +83,7 @@ def _rule_form(rule: FrameworkRuleView) -> FrameworkRuleForm:
             "must_observe": sorted(rule.must_observe),
             "tickets_per_pc": rule.tickets_per_pc,
             "min_days": rule.min_days,
+            "methods": [m for m in METHODS if m in rule.methods],
         },
     )
 
@@ -105,7 +108,7 @@ def frameworks() -> str:
 @bp.route("/frameworks/<code>", methods=["POST"])
 @require(can_manage_users)
 def framework_rule(code: str) -> Result:
-    """Save a framework's must-observe criteria and sufficiency numbers."""
+    """Save a framework's rule as a new version, with the reason why."""
     if code not in services.framework_choices():
         abort(404)
     form = FrameworkRuleForm(prefix=code)
@@ -117,6 +120,9 @@ def framework_rule(code: str) -> Result:
                 must_observe=form.must_observe.data or [],
                 tickets_per_pc=form.tickets_per_pc.data,
                 min_days=form.min_days.data,
+                methods=form.methods.data or [],
+                reason=form.reason.data or "",
+                actor=current_user,
             )
         except AdminError as exc:
             error = attach_error(form, exc)

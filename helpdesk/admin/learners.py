@@ -10,14 +10,17 @@ from sqlalchemy.exc import IntegrityError
 
 from helpdesk.admin.errors import AdminError
 from helpdesk.domain import Role
+from helpdesk.evidence.rule_versions import REASON_MAX, Rule, current_version, record_change
 from helpdesk.extensions import db
-from helpdesk.frameworks import Framework, catalogue
+from helpdesk.frameworks import METHODS, Framework, catalogue
 from helpdesk.models import (
     FrameworkRule,
+    FrameworkRuleVersion,
     LearnerProfile,
     User,
     UserRole,
 )
+from helpdesk.validation import required_text
 
 MAX_TICKETS_PER_PC = 50
 MAX_MIN_DAYS = 3650
@@ -69,6 +72,9 @@ def set_learner_profile(
     if profile is None:
         profile = LearnerProfile(user_id=user.id, framework=framework)
         db.session.add(profile)
+    if profile.rule_version is None or profile.framework != framework:
+        # Enrolled (on this framework) now: judged by the rule version in force now.
+        profile.rule_version = current_version(framework)
     profile.framework = framework
     profile.assessors = [u for u in (db.session.get(User, i) for i in sorted(wanted)) if u]
     try:
@@ -90,10 +96,18 @@ class FrameworkRuleView:
     tickets_per_pc: int
     min_days: int
     overridden: bool
+    methods: frozenset[str] = frozenset(METHODS)
+    version: int = 1
+    history: tuple[FrameworkRuleVersion, ...] = ()
 
 
 def framework_rules() -> list[FrameworkRuleView]:
     rows = {r.code: r for r in db.session.scalars(select(FrameworkRule))}
+    history: dict[str, list[FrameworkRuleVersion]] = {}
+    for version in db.session.scalars(
+        select(FrameworkRuleVersion).order_by(FrameworkRuleVersion.number.desc())
+    ):
+        history.setdefault(version.framework, []).append(version)
     out = []
     for code, fw in catalogue().frameworks.items():
         row = rows.get(code)
@@ -110,19 +124,35 @@ def framework_rules() -> list[FrameworkRuleView]:
                 or fw.tickets_per_pc,
                 min_days=fw.min_days if row is None or row.min_days is None else row.min_days,
                 overridden=row is not None,
+                methods=frozenset(m for m in (row.methods or ()) if m in METHODS)
+                or frozenset(METHODS)
+                if row is not None
+                else frozenset(METHODS),
+                version=row.version if row is not None else 1,
+                history=tuple(history.get(code, ())),
             )
         )
     return out
 
 
 def save_framework_rule(
-    code: str, *, must_observe: Iterable[str], tickets_per_pc: int | None, min_days: int | None
+    code: str,
+    *,
+    must_observe: Iterable[str],
+    tickets_per_pc: int | None,
+    min_days: int | None,
+    methods: Iterable[str] | None = None,
+    reason: str = "",
+    actor: User | None = None,
 ) -> FrameworkRule:
-    """Set a framework's must-observe PCs and sufficiency numbers.
+    """Set a framework's must-observe PCs, sufficiency numbers and the evidence methods
+    that count: a new rule version, audited with the reason (learners already enrolled
+    keep theirs until an assessor moves them on).
 
     :raise AdminError: for an unknown framework, codes that are not its PCs, fewer than
         one ticket (or more than the most allowed), a negative or huge number of days,
-        and days asked of one ticket (a single ticket spans no days).
+        days asked of one ticket (a single ticket spans no days), no method or an unknown
+        one, must-observe criteria without observation among the methods, no reason.
     """
     fw = catalogue().frameworks.get(code)
     if fw is None:
@@ -143,13 +173,27 @@ def save_framework_rule(
             "One ticket spans no days: set the days to 0, or ask for two tickets or more.",
             "min_days",
         )
+    taken = list(METHODS) if methods is None else [str(m) for m in methods]
+    if not taken or set(taken) - set(METHODS):
+        raise AdminError("Tick the assessment methods whose evidence counts.", "methods")
+    if chosen and "O" not in taken:
+        raise AdminError(
+            "Criteria that must be observed need observation among the methods.", "methods"
+        )
+    why = required_text(reason, "reason", "The reason for the change", REASON_MAX, AdminError)
+    old = next(r for r in framework_rules() if r.framework.code == code)
     row = db.session.get(FrameworkRule, code)
     if row is None:
-        row = FrameworkRule(code=code)
+        row = FrameworkRule(code=code, version=old.version)
         db.session.add(row)
     row.must_observe = [c for c in pcs if c in set(chosen)]  # in the framework's order
     row.tickets_per_pc = tickets_per_pc
     row.min_days = min_days
+    row.methods = [m for m in METHODS if m in set(taken)]
+    before = Rule(old.tickets_per_pc, old.min_days, old.must_observe, old.methods, old.version)
+    after = Rule(tickets_per_pc, min_days, frozenset(row.must_observe), frozenset(row.methods))
+    if before.as_data() != after.as_data():
+        record_change(fw, row, before, after, why, actor)
     try:
         db.session.commit()
     except IntegrityError as exc:  # another admin saved the first override a moment ago

@@ -7,6 +7,7 @@ from helpdesk.admin.accounts import USERS_PAGE_SIZE as USERS_PAGE_SIZE
 from helpdesk.admin.accounts import UserPage as UserPage
 from helpdesk.admin.accounts import create_account as create_account
 from helpdesk.admin.accounts import list_users as list_users
+from helpdesk.admin.accounts import set_training_account as set_training_account
 from helpdesk.admin.accounts import update_account as update_account
 from helpdesk.admin.categories import category_supervisor_ids as category_supervisor_ids
 from helpdesk.admin.categories import create_category as create_category

@@ -15,6 +15,7 @@ from helpdesk.admin.forms import (
     EditUserForm,
     NewUserForm,
     ResetTwoFactorForm,
+    TrainingAccountForm,
     user_form_data,
 )
 from helpdesk.admin.framework_views import learner_panel
@@ -121,3 +122,20 @@ def reset_two_factor(user_id: int) -> Response | tuple[str, int]:
         return redirect(url_for("auth.login"))
     flash(f"Two-factor sign-in reset for {user.name}. Their sessions have ended.", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/training", methods=["POST"])
+@require(can_manage_users)
+def training_account(user_id: int) -> Response | tuple[str, int]:
+    """Mark a customer account as a training account, or as a real customer again."""
+    user = get_user_or_404(user_id)
+    training = bool(TrainingAccountForm().training.data)
+    try:
+        changed = services.set_training_account(user, current_user, training)
+    except AdminError as exc:
+        form = EditUserForm(formdata=None, data=user_form_data(user))
+        return form_page("admin/user_form.html", form, exc, user=user, **_user_extras(user))
+    if changed:
+        what = "a training account" if training else "a real customer's account"
+        flash(f"{user.name}'s account is now {what}.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id) + "#training-account")

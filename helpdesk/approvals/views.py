@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from helpdesk.actions import fragment_or_redirect, run_action
 from helpdesk.approvals.blueprint import bp
 from helpdesk.approvals.forms import DecideApprovalForm, DecideConfirmationForm
+from helpdesk.domain import ApprovalState, ConfirmationState
 from helpdesk.extensions import db
 from helpdesk.forms import attach_refusal
 from helpdesk.htmx import render
@@ -30,20 +31,25 @@ def _inbox(
     problem_forms: dict[int, ProblemDecisionForm] | None = None,
 ) -> tuple[str, int]:
     pending = db.session.scalars(
-        select(Approval).where(Approval.state == "pending").order_by(Approval.id)
+        select(Approval).where(Approval.state == ApprovalState.PENDING).order_by(Approval.id)
     )
     mine = [a for a in pending if authority.can_approve(current_user, a)]
     waiting = list(
         db.session.scalars(
             select(Approval)
-            .where(Approval.state == "pending", Approval.requested_by_id == current_user.id)
+            .where(
+                Approval.state == ApprovalState.PENDING, Approval.requested_by_id == current_user.id
+            )
             .order_by(Approval.id)
         )
     )
     confirmations = list(
         db.session.scalars(
             select(Confirmation)
-            .where(Confirmation.colleague_id == current_user.id, Confirmation.state == "pending")
+            .where(
+                Confirmation.colleague_id == current_user.id,
+                Confirmation.state == ConfirmationState.PENDING,
+            )
             .order_by(Confirmation.id)
         )
     )
@@ -94,7 +100,7 @@ def decide(approval_id: int) -> tuple[str, int] | Response:
         abort(404)
     form = DecideApprovalForm()
     if not authority.can_approve(current_user, approval):
-        if approval.state != "pending":
+        if not approval.is_pending:
             flash("That request was already decided or voided.", "info")
             return redirect(url_for("approvals.inbox"))
         abort(403)

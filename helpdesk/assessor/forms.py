@@ -141,3 +141,13 @@ class SignOffForm(FlaskForm):
         "I declare that I have assessed this learner's evidence, that it meets every "
         "requirement of the unit, and that to the best of my knowledge it is their own work."
     )
+
+
+class MoveOnForm(FlaskForm):
+    """Move a learner on to the framework's newest rule version, saying why."""
+
+    reason = TextAreaField(
+        "Why they move on to the newest rules",
+        validators=[InputRequired("Say why they move on to the newest rules.")],
+        description="Kept in the audit log. What counts from now on is the newest version.",
+    )

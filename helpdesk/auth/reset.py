@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from helpdesk.auth.passwords import hash_password, password_problem, verify_password
 from helpdesk.auth.services import AccountError, find_user_by_email
 from helpdesk.auth.sessions import end_all_sessions
+from helpdesk.domain import NotificationKind
 from helpdesk.extensions import db
 from helpdesk.models import User
 from helpdesk.notifications.services import external_url, queue_email
@@ -58,7 +59,7 @@ def request_password_reset(email: str) -> None:
         f"password, open this link within {minutes} minutes:\n\n{link}\n\n"
         "The link works once. If you did not ask, ignore this email: "
         "your password stays as it is.\n",
-        kind="password_reset",
+        kind=NotificationKind.PASSWORD_RESET,
     )
     db.session.commit()
 

@@ -7,10 +7,21 @@ disabling the account or a password change ends it on the server, not just the c
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import abort, current_app, flash, g, has_request_context, redirect, request, session
+from flask import (
+    abort,
+    after_this_request,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    session,
+)
 from flask_login import current_user, login_url, login_user, logout_user
 from sqlalchemy import update
 from werkzeug.wrappers import Response
@@ -22,11 +33,16 @@ from helpdesk.models.types import utcnow
 # last_seen_at is written at most this often, not on every request.
 TOUCH_EVERY = timedelta(minutes=1)
 TIMED_OUT = "Your session timed out. Please sign in again."
+# A browser's own random id, kept across sign-ins: who shares a device (evidence.training).
+DEVICE_COOKIE = "helpdesk_device"
+DEVICE_DAYS = 400
 
 
-def start_session(user: User, user_agent: str = "") -> UserSession:
+def start_session(user: User, user_agent: str = "", device: str | None = None) -> UserSession:
     """Open a new server-side session for this user and attach it to them for login."""
-    row = UserSession(id=secrets.token_urlsafe(32), user_id=user.id, user_agent=user_agent[:255])
+    row = UserSession(
+        id=secrets.token_urlsafe(32), user_id=user.id, user_agent=user_agent[:255], device=device
+    )
     db.session.add(row)
     db.session.commit()
     user.__dict__["login_session_id"] = row.id
@@ -109,10 +125,31 @@ def unauthorized() -> Response:
     return redirect(login_url("auth.login", request.url))
 
 
+def _device() -> str:
+    """The hash of this browser's device cookie, set (for ``DEVICE_DAYS``) if it had none."""
+    token = request.cookies.get(DEVICE_COOKIE, "")
+    if not (20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
+        token = secrets.token_urlsafe(24)
+
+        @after_this_request
+        def _remember(response: Response) -> Response:
+            response.set_cookie(
+                DEVICE_COOKIE,
+                token,
+                max_age=DEVICE_DAYS * 86400,
+                secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+                httponly=True,
+                samesite="Lax",
+            )
+            return response
+
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def sign_in(user: User) -> None:
     """Start a fresh session for this user: old session data goes (no fixation)."""
     session.clear()
-    start_session(user, request.user_agent.string or "")
+    start_session(user, request.user_agent.string or "", _device())
     login_user(user)
 
 

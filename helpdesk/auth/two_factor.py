@@ -19,7 +19,7 @@ from helpdesk.audit import audit
 from helpdesk.auth.passwords import verify_password
 from helpdesk.auth.services import AccountError
 from helpdesk.auth.sessions import end_all_sessions
-from helpdesk.domain import WORKFORCE_ROLES
+from helpdesk.domain import WORKFORCE_ROLES, AuditAction
 from helpdesk.extensions import db
 from helpdesk.models import Setting, User
 from helpdesk.models.types import utcnow
@@ -50,7 +50,13 @@ def set_required_roles(roles: set[str], actor: User) -> None:
     else:
         row.value = value
     if before != set(roles):
-        audit("two_factor_policy_changed", actor, None, before=sorted(before), after=sorted(roles))
+        audit(
+            AuditAction.TWO_FACTOR_POLICY_CHANGED,
+            actor,
+            None,
+            before=sorted(before),
+            after=sorted(roles),
+        )
     db.session.commit()
 
 
@@ -128,7 +134,7 @@ def enable(user: User, code: str) -> None:
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     end_all_sessions(user)
-    audit("two_factor_enabled", user, user)
+    audit(AuditAction.TWO_FACTOR_ENABLED, user, user)
     db.session.commit()
 
 
@@ -146,7 +152,7 @@ def disable(user: User, password: str, code: str) -> None:
     if not check_code(user, code):
         raise AccountError(WRONG_CODE, "code")
     _clear(user)
-    audit("two_factor_disabled", user, user)
+    audit(AuditAction.TWO_FACTOR_DISABLED, user, user)
     db.session.commit()
 
 
@@ -166,7 +172,7 @@ def reset(user: User, actor: User) -> None:
     """An admin clears someone's two-factor (a lost phone); their sessions end."""
     _clear(user)
     end_all_sessions(user)
-    audit("two_factor_reset", actor, user)
+    audit(AuditAction.TWO_FACTOR_RESET, actor, user)
     db.session.commit()
 
 

@@ -18,6 +18,7 @@ from helpdesk.auth.forms import CodeForm, DisableTwoFactorForm
 from helpdesk.auth.redirects import safe_next
 from helpdesk.auth.services import AccountError
 from helpdesk.auth.sessions import sign_in
+from helpdesk.domain import AuditAction
 from helpdesk.extensions import db, limiter
 from helpdesk.forms import attach_refusal
 from helpdesk.htmx import render
@@ -93,7 +94,7 @@ def login_code() -> str | Response | tuple[str, int]:
         if two_factor.check_code(user, form.code.data or ""):
             sign_in(user)  # clears the pending step with the rest of the old session
             return redirect(safe_next(next_url) or url_for("main.home"))
-        audit("login_failed", None, user, reason="two-factor code")
+        audit(AuditAction.LOGIN_FAILED, None, user, reason="two-factor code")
         db.session.commit()
         form.code.errors.append(two_factor.WRONG_CODE)
     status = 422 if request.method == "POST" else 200

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from helpdesk.auth.services import create_user, find_user_by_email
 from helpdesk.demo import content
+from helpdesk.demo.problems import build_problems
 from helpdesk.demo.stories import Cast, build_ticket, plan_tickets
 from helpdesk.domain import Role
 from helpdesk.extensions import db
@@ -68,8 +69,10 @@ def load_demo(tickets: int = 200, seed: int = 7) -> bool:
         admin=logins[ADMIN_EMAIL],
         categories=categories,
     )
-    for plan in plan_tickets(tickets, rng):
-        build_ticket(plan, cast, rng, now)
+    built = [(plan, build_ticket(plan, cast, rng, now)) for plan in plan_tickets(tickets, rng)]
+    # Its own stream, so adding a problem story never changes the tickets' stories.
+    problem_rng = random.Random(f"{seed}-problems")  # noqa: S311 - made-up data
+    build_problems(built, cast, problem_rng, now)
     _create_deflections([cast.demo_customer, *cast.customers], tickets // 6, rng, now)
     return True
 

@@ -1,14 +1,14 @@
 """A stand-in clock so demo timelines can look weeks old without editing any event.
 
 Events are append-only (helpdesk.models.guards refuses updates), so they must be born
-with their past timestamps. While a :class:`DemoClock` is active, each event inserted
-takes the clock's time instead of the real one; the ticket's own timestamps, which the
-services stamped with the real time, are then moved by the same amount afterwards.
+with their past timestamps. While a :class:`DemoClock` is active, each ticket or problem
+event inserted takes the clock's time instead of the real one; the ticket's (or problem
+record's) own timestamps, which the services stamped with the real time, are then moved
+by the same amount afterwards.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,7 +18,15 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 
 from helpdesk.extensions import db
-from helpdesk.models import Option, Promise, SatisfactionResponse, Ticket, TicketEvent
+from helpdesk.models import (
+    Option,
+    ProblemEvent,
+    ProblemRecord,
+    Promise,
+    SatisfactionResponse,
+    Ticket,
+    TicketEvent,
+)
 from helpdesk.models.types import UTCDateTime, utcnow
 
 # Apart enough to keep order on every database, close enough to read as one action.
@@ -49,11 +57,9 @@ class DemoClock:
         """Move a real time by as much as the event stamped nearest to it was moved."""
         if not self._stamps:
             return value
-        reals = [real for real, _ in self._stamps]
-        i = bisect_left(reals, value)
-        candidates = [j for j in (i - 1, i) if 0 <= j < len(reals)]
-        nearest = min(candidates, key=lambda j: abs(reals[j] - value))
-        real, demo = self._stamps[nearest]
+        # Not a bisect: one flush inserts problem and ticket events table by table, so
+        # the real times are not always in insertion order.
+        real, demo = min(self._stamps, key=lambda stamp: abs(stamp[0] - value))
         return value + (demo - real)
 
     def backdate(self, ticket: Ticket) -> None:
@@ -68,6 +74,18 @@ class DemoClock:
             rows.extend([*option.approvals, *option.confirmations])
         for model in (Promise, SatisfactionResponse):
             rows.extend(db.session.scalars(select(model).where(model.ticket_id == ticket.id)))
+        ended = utcnow()
+        for row in rows:
+            self._backdate_row(row, ended)
+
+    def backdate_problem(self, problem: ProblemRecord) -> None:
+        """Shift the times the services set on a problem record, its links, candidate
+        solutions and their approvals, as :meth:`backdate` does for a ticket."""
+        if not self._stamps:
+            return
+        rows: list[Any] = [problem, *problem.links, *problem.solutions]
+        for solution in problem.solutions:
+            rows.extend(solution.approvals)
         ended = utcnow()
         for row in rows:
             self._backdate_row(row, ended)
@@ -108,7 +126,8 @@ def demo_clock() -> Iterator[DemoClock]:
 
 
 @event.listens_for(TicketEvent, "before_insert")
-def _stamp_event(_mapper: Any, _connection: Any, target: TicketEvent) -> None:
+@event.listens_for(ProblemEvent, "before_insert")
+def _stamp_event(_mapper: Any, _connection: Any, target: TicketEvent | ProblemEvent) -> None:
     clock = _active.get()
     if clock is not None:
         # A service that left the time to the column default gets "now" like the rest.

@@ -889,3 +889,204 @@ NO_RESPONSE = (
     "We asked you to confirm the fix and have not heard back in 7 days, so we have closed "
     "this. If the problem comes back, raise a new one and quote this reference."
 )
+
+# A colleague asked to confirm an option: mostly a yes, sometimes a second thought.
+COLLEAGUE_CONFIRMS = [
+    "Agreed: it is the fairest of the two, and within what we normally offer.",
+    "Yes, go with it. I did the same for a customer last week and it worked.",
+    "Confirmed. Tell them when to expect it, so they are not left wondering.",
+]
+COLLEAGUE_CHALLENGES = [
+    "Check stock before you offer it: the warehouse was short of that model this morning.",
+    "I would add a goodwill credit: this is the second time it has happened to them.",
+]
+CHALLENGE_ANSWERED = "Checked with the warehouse: stock is there, so the recommendation stands."
+
+
+@dataclass(frozen=True)
+class Solution:
+    description: str
+    cost_minor: int
+    pros_customer: str
+    cons_customer: str
+    pros_org: str
+    cons_org: str
+
+
+@dataclass(frozen=True)
+class ProblemStory:
+    """Repeats of one customer story grouped as a problem record, told at every step.
+
+    The first solution is the one chosen; where an approval is refused first, the
+    second is chosen after it.
+    """
+
+    repeats_of: str  # the first subject of the customer story it groups
+    title: str
+    root_cause: str
+    action: str
+    solutions: tuple[Solution, Solution]
+    approved: str
+    refused: str
+    live: str
+    closed_early: str  # the reason given when it closes before its monitoring period ends
+
+
+PROBLEM_STORIES: list[ProblemStory] = [
+    ProblemStory(
+        "Parcel still not arrived",
+        "Parcels stuck 'at local depot' for days",
+        "The courier's Leeds depot is short of drivers on two rounds. Parcels scanned in "
+        "there wait until a driver is free, and the tracking never moves on.",
+        "Asked the courier's account manager for the depot's missed-round figures: two "
+        "rounds have gone out unstaffed on most days this month.",
+        (
+            Solution(
+                "Send parcels for LS and BD postcodes with our second courier until the "
+                "depot is fully staffed again.",
+                35_000,
+                "Parcels arrive on the day we promised.",
+                "A different courier's tracking page and texts to get used to.",
+                "Fewer 'where is my parcel' contacts and fewer replacements sent.",
+                "About 40p more per parcel, and £350 to set up the new dispatch rule.",
+            ),
+            Solution(
+                "Stay with the courier and chase every parcel that sits at the depot for "
+                "more than a day.",
+                0,
+                "Someone is watching their parcel.",
+                "It is still late, and they may still wait in for nothing.",
+                "No extra cost per parcel.",
+                "An agent's morning every day, and the delays carry on.",
+            ),
+        ),
+        "Approved: the extra postage costs less than the replacements we are sending.",
+        "Not yet: ask the courier for a date first; the extra postage has no end date.",
+        "LS and BD postcodes now go with the second courier (dispatch rule switched).",
+        "No late parcel from those postcodes since the switch, and the courier confirms "
+        "the depot is fully staffed again.",
+    ),
+    ProblemStory(
+        "Charged twice for one order",
+        "Cards charged twice when the payment page times out",
+        "When the card page takes over 30 seconds, the checkout offers 'retry payment' "
+        "without asking the provider whether the first payment went through.",
+        "Matched this month's double charges to payment-page timeouts in the provider's log.",
+        (
+            Solution(
+                "Send each payment with the order's own key, so the provider refuses a "
+                "second charge for the same order.",
+                48_000,
+                "Never charged twice, even if they press retry.",
+                "Nothing they would notice.",
+                "No duplicate refunds to process, and fewer complaints.",
+                "Two days of developer time.",
+            ),
+            Solution(
+                "Hide the 'retry payment' button and ask customers to check their "
+                "statement before trying again.",
+                0,
+                "No double charges.",
+                "Stuck if the first payment really did fail.",
+                "Free, and can be done today.",
+                "Sales lost from customers who give up.",
+            ),
+        ),
+        "Approved: two days' work is less than a month of duplicate refunds.",
+        "Refused for now: the developers are on the price update until Friday; try the "
+        "free option first.",
+        "Payments now carry the order's key; the provider refuses a repeat charge.",
+        "No double charge since the change went live; finance has checked the statements.",
+    ),
+    ProblemStory(
+        "Kettle stopped working",
+        "Kettles stop heating within weeks of purchase",
+        "Most of the returns are one maker's kettles from the spring batches: the "
+        "thermostat contacts burn out after a few weeks of use.",
+        "Sent the maker the serial numbers of the returned kettles and asked for their "
+        "failure analysis.",
+        (
+            Solution(
+                "Write to everyone who bought from the affected batches and offer a free "
+                "replacement kettle before theirs fails.",
+                45_000,
+                "A working kettle before the old one lets them down.",
+                "A delivery and a collection to be in for.",
+                "Fewer returns and complaints; the maker refunds us for the kettles.",
+                "Postage, letters and the time to arrange the swaps.",
+            ),
+            Solution(
+                "Carry on replacing each kettle when it fails, as now.",
+                0,
+                "A new kettle when theirs fails.",
+                "It still fails, often when they need it.",
+                "Nothing new to organise.",
+                "The returns and the complaints carry on.",
+            ),
+        ),
+        "Approved: the maker has agreed to refund us for every kettle we swap.",
+        "Not until the maker agrees to pay for the kettles: ask them first.",
+        "Letters sent to the batch's customers; swaps booked as they reply.",
+        "Every customer from the batch has been written to, and the returns have stopped.",
+    ),
+    ProblemStory(
+        "Can't print my returns label",
+        "Returns labels cannot be printed from a phone",
+        "The label is a PDF that most phone browsers open in a viewer with no print "
+        "button, and many customers have no printer at home anyway.",
+        "Checked the label page on four phones: only one could print it.",
+        (
+            Solution(
+                "Offer a QR code the customer shows at any drop-off point instead of a "
+                "printed label.",
+                42_000,
+                "No printer needed: they show their phone at the counter.",
+                "They need their phone with them when they drop it off.",
+                "Far fewer 'cannot print my label' contacts.",
+                "The carrier charges £420 to switch the account over.",
+            ),
+            Solution(
+                "Email the label as a picture as well as a PDF, so it opens on any phone.",
+                6_000,
+                "The label opens on their phone.",
+                "They still need to print it somewhere.",
+                "Cheap and quick to change the email.",
+                "Customers without a printer still contact us.",
+            ),
+        ),
+        "Approved: the drop-off points already take QR codes for other retailers.",
+        "Refused: £420 is over this month's budget; start with the cheaper change.",
+        "Returns emails now carry a QR code for the drop-off counter.",
+        "The carrier has confirmed QR codes work at all their drop-off points.",
+    ),
+    ProblemStory(
+        "Can't log in",
+        "Password reset emails arrive too late to use",
+        "Reset links expire after 30 minutes, and one large email provider is delaying "
+        "our messages by up to two hours.",
+        "Raised a ticket with our email sender about the delays.",
+        (
+            Solution(
+                "Let reset links last two hours, and move our sending to the new address "
+                "range the email sender offers.",
+                0,
+                "The link still works when it arrives.",
+                "A longer-lived link to keep safe.",
+                "Fewer locked-out customers calling the phone team.",
+                "A small security trade-off to note in the risk log.",
+            ),
+            Solution(
+                "Offer a code by text message as well as the email link.",
+                30_000,
+                "Back in within a minute.",
+                "They must have given us a mobile number.",
+                "Works whatever the email provider does.",
+                "Text messages cost 4p each, and £300 to set up.",
+            ),
+        ),
+        "Approved: note the longer links in the risk log.",
+        "Refused: the security team must review link lifetimes first.",
+        "Reset links now last two hours and mail goes from the new address range.",
+        "Reset emails arrive within a minute again and no one has been locked out since.",
+    ),
+]

@@ -18,7 +18,7 @@ from helpdesk.demo import content
 from helpdesk.demo.clock import current_clock, demo_clock
 from helpdesk.domain import CLOSED_STATUSES, Cause, Channel, Origin, Priority, Status
 from helpdesk.extensions import db
-from helpdesk.models import Option, Ticket, User
+from helpdesk.models import Confirmation, Option, Ticket, User
 from helpdesk.models.types import utcnow
 from helpdesk.tickets.options import (
     OptionData,
@@ -26,10 +26,12 @@ from helpdesk.tickets.options import (
     customer_agree,
     customer_decline,
     decide_approval,
+    decide_confirmation,
     implement,
     offer,
     recommend,
     request_approval,
+    request_confirmation,
 )
 from helpdesk.tickets.proactive import record_step
 from helpdesk.tickets.promises import break_promise, keep_promise, make_promise
@@ -274,6 +276,21 @@ def _step_times(
     return times
 
 
+@dataclass
+class _Words:
+    """A story's text filled in for one ticket: its product, order, amount and customer."""
+
+    customer: User
+    fill: dict[str, str]
+
+    def say(self, text: str) -> str:
+        return text.format(**self.fill)
+
+    def tell(self, text: str) -> str:
+        """A message to the customer, greeting them by their first name."""
+        return f"Hi {self.customer.first_name},\n\n{self.say(text)}"
+
+
 class _Writer:
     """Writes the script for one plan: who does what, in the words of its story."""
 
@@ -284,6 +301,8 @@ class _Writer:
         # Most work lands on the agent, then the learner; the supervisor takes some.
         self.owner = rng.choices(cast.workers, weights=[45, 30, 25][: len(cast.workers)])[0]
         self.approver = cast.supervisor if self.owner is not cast.supervisor else cast.admin
+        # The options weighed for a customer's ticket; None when it was fixed the quick way.
+        self._board: list[Option] | None = None
 
     def _fill(self, story: content.Story, customer: User) -> dict[str, str]:
         rng = self.rng
@@ -302,49 +321,64 @@ class _Writer:
             script.then(0.6, lambda t: reply(t, self.owner, update))
 
     def customer(self, story: content.Story) -> Script:
-        plan, rng, cast, owner = self.plan, self.rng, self.cast, self.owner
-        status = plan.status
+        """A customer's ticket, taken as far through its life as the plan's status."""
+        customer = self._who_raises(story)
+        words = _Words(customer, self._fill(story, customer))
+        script = self._raise(story, customer, words)
+        stages = (self._waiting, self._pick_up, self._talk, self._settle, self._offer)
+        for stage in stages:
+            if stage(script, story, customer, words):
+                return script
+        self._resolve(script, words.tell(story.resolved), customer)
+        return script
+
+    def _who_raises(self, story: content.Story) -> User:
+        """A colleague for an internal system, else mostly one of the made-up customers."""
         if story.category == content.INTERNAL:
-            customer = rng.choice(cast.colleagues)
-        elif rng.random() < 0.2:
-            customer = cast.demo_customer
-        else:
-            customer = rng.choice(cast.customers)
-        fill = self._fill(story, customer)
+            return self.rng.choice(self.cast.colleagues)
+        if self.rng.random() < 0.2:
+            return self.cast.demo_customer
+        return self.rng.choice(self.cast.customers)
 
-        def say(text: str) -> str:
-            return text.format(**fill)
-
-        def tell(text: str) -> str:
-            return f"Hi {customer.first_name},\n\n{say(text)}"
-
+    def _raise(self, story: content.Story, customer: User, words: _Words) -> Script:
+        """The customer raises it on the web; staff type in what came by other channels."""
+        plan, rng, owner = self.plan, self.rng, self.owner
         web = plan.channel == Channel.WEB
-        category_id = cast.categories[story.category]
         # Web customers sometimes skip the category and leave the priority as it came.
         new_ticket = NewTicket(
-            subject=say(rng.choice(story.subjects)),
-            description=CHANNEL_PREFIX.get(plan.channel, "") + say(story.description),
-            category_id=None if web and rng.random() < 0.15 else category_id,
-            order_ref=fill["order"] if story.has_order else None,
+            subject=words.say(rng.choice(story.subjects)),
+            description=CHANNEL_PREFIX.get(plan.channel, "") + words.say(story.description),
+            category_id=None
+            if web and rng.random() < 0.15
+            else self.cast.categories[story.category],
+            order_ref=words.fill["order"] if story.has_order else None,
             channel=plan.channel,
             origin=plan.origin,
-            priority=Priority.NORMAL if web and status != S.NEW else plan.priority,
+            priority=Priority.NORMAL if web and plan.status != S.NEW else plan.priority,
             is_simulated=True,
         )
-        creator = customer if web else rng.choice([owner, *cast.workers])
-        script = Script(lambda: create_ticket(new_ticket, customer=customer, created_by=creator)[0])
-        then = script.then
-        supervisor = cast.supervisor
+        creator = customer if web else rng.choice([owner, *self.cast.workers])
+        return Script(lambda: create_ticket(new_ticket, customer=customer, created_by=creator)[0])
 
-        if status == S.NEW:
-            if web and rng.random() < 0.3:
-                chaser = rng.choice(content.CUSTOMER_CHASERS)
-                then(1.0, lambda t: customer_reply(t, customer, chaser))
-            if rng.random() < 0.3:
-                then(0.5, lambda t: assign(t, supervisor, owner))
-            return script
+    def _waiting(
+        self, script: Script, _story: content.Story, customer: User, _words: _Words
+    ) -> bool:
+        """A new ticket: nobody has answered yet; the customer may have chased it."""
+        if self.plan.status != S.NEW:
+            return False
+        rng, then = self.rng, script.then
+        if self.plan.channel == Channel.WEB and rng.random() < 0.3:
+            chaser = rng.choice(content.CUSTOMER_CHASERS)
+            then(1.0, lambda t: customer_reply(t, customer, chaser))
+        if rng.random() < 0.3:
+            then(0.5, lambda t: assign(t, self.cast.supervisor, self.owner))
+        return True
 
-        # Acknowledged within the first-response target, mostly.
+    def _pick_up(
+        self, script: Script, story: content.Story, _customer: User, words: _Words
+    ) -> bool:
+        """Acknowledged within the first-response target, mostly, then classified."""
+        plan, rng, owner, supervisor = self.plan, self.rng, self.owner, self.cast.supervisor
         first = timedelta(hours=FIRST_RESPONSE_HOURS[plan.priority] * rng.uniform(0.1, 1.15))
         if owner is not supervisor and rng.random() < 0.3:
             script.after(first * 0.4, lambda t: assign(t, supervisor, owner))
@@ -352,10 +386,15 @@ class _Writer:
         script.after(
             first,
             lambda t: acknowledge(
-                t, owner, need=say(story.need), impact=say(story.impact), feeling=say(story.feeling)
+                t,
+                owner,
+                need=words.say(story.need),
+                impact=words.say(story.impact),
+                feeling=words.say(story.feeling),
             ),
         )
-        then(
+        category_id = self.cast.categories[story.category]
+        script.then(
             0.05,
             lambda t: classify(
                 t,
@@ -367,81 +406,123 @@ class _Writer:
                 cause=plan.cause,
             ),
         )
+        return False
+
+    def _talk(self, script: Script, story: content.Story, customer: User, words: _Words) -> bool:
+        """A question (the plan may stop there, waiting on the customer), maybe a note."""
+        status, rng, owner, then = self.plan.status, self.rng, self.owner, script.then
         if status == S.AWAITING_CUSTOMER or rng.random() < 0.4:
-            then(0.4, lambda t: ask_question(t, owner, tell(story.question)))
+            then(0.4, lambda t: ask_question(t, owner, words.tell(story.question)))
             if status == S.AWAITING_CUSTOMER:
-                return script
-            then(1.0, lambda t: customer_reply(t, customer, say(story.answer)))
+                return True
+            then(1.0, lambda t: customer_reply(t, customer, words.say(story.answer)))
         if rng.random() < 0.25:
             note = rng.choice(content.STAFF_NOTES)
             then(0.3, lambda t: add_note(t, owner, note))
-        if status == S.ACKNOWLEDGED:
+        if status != S.ACKNOWLEDGED:
+            return False
+        self._keep_informed(script, customer)
+        if rng.random() < 0.2:
+            # Owner away: back to the unassigned queue.
+            then(0.5, lambda t: assign(t, self.cast.supervisor, None))
+        return True
+
+    def _settle(self, script: Script, story: content.Story, customer: User, words: _Words) -> bool:
+        """Simple problems skip weighing options: fix it, or say why it cannot be fixed."""
+        status = self.plan.status
+        if status in QUICK_STATUSES and self.rng.random() < 0.3:
+            self._board = None
+            if status == S.CLOSED_UNRESOLVED:
+                why = words.say(story.unresolved)
+                script.then(1.0, lambda t: self._close_unresolved(t, "outside_control", why))
+                return True
+            return False
+        return self._weigh_options(script, story, customer, words)
+
+    def _weigh_options(
+        self, script: Script, story: content.Story, customer: User, words: _Words
+    ) -> bool:
+        """Two options on the board, the best recommended, approved when it must be."""
+        status, owner, then = self.plan.status, self.owner, script.then
+        board: list[Option] = []
+        self._board = board
+        # An exception to policy always needs someone else's yes; a cost only when it
+        # is over the owner's limit, and the supervisor's covers most.
+        over_limit = owner is not self.cast.supervisor and self.rng.random() < 0.25
+        asking = status == S.AWAITING_APPROVAL or story.exception or over_limit
+        best = self._best_option(words.say(story.options), story.exception, asking)
+        fallback = _fallback_option()
+        then(0.4, lambda t: board.append(add_option(t, owner, best)))
+        then(0.1, lambda t: board.append(add_option(t, owner, fallback)))
+        if self.rng.random() < 0.35:
+            self._colleague_check(script, board)
+        then(0.05, lambda t: recommend(board[0], owner))
+        if status == S.OPTIONS:
             self._keep_informed(script, customer)
-            if rng.random() < 0.2:
-                # Owner away: back to the unassigned queue.
-                then(0.5, lambda t: assign(t, supervisor, None))
-            return script
+            return True
+        if not asking:
+            return False
+        then(0.2, lambda t: request_approval(board[0], owner))
+        if status == S.AWAITING_APPROVAL:
+            self._keep_informed(script, customer)
+            return True
+        approved = "Approved: fair for what the customer went through."
+        then(
+            0.6,
+            lambda t: decide_approval(
+                board[0].current_approval,  # type: ignore[arg-type]
+                self.approver,
+                approve=True,
+                reason=approved,
+            ),
+        )
+        return False
 
-        if status in QUICK_STATUSES and rng.random() < 0.3:
-            # Simple problems skip weighing options: fix it, or say why it cannot be fixed.
-            if status == S.CLOSED_UNRESOLVED:
-                then(
-                    1.0,
-                    lambda t: self._close_unresolved(t, "outside_control", say(story.unresolved)),
-                )
-                return script
+    def _colleague_check(self, script: Script, board: list[Option]) -> None:
+        """Another pair of eyes on the best option before it is recommended."""
+        rng, owner, then = self.rng, self.owner, script.then
+        colleague = rng.choice([w for w in self.cast.workers if w is not owner])
+        asked: list[Confirmation] = []
+        then(0.15, lambda t: asked.append(request_confirmation(board[0], owner, colleague)))
+        if self.plan.status == S.OPTIONS and rng.random() < 0.5:
+            return  # the colleague has not answered yet
+        confirm = rng.random() < 0.8
+        if confirm:
+            comment = rng.choice(content.COLLEAGUE_CONFIRMS)
         else:
-            board: list[Option] = []
-            # An exception to policy always needs someone else's yes; a cost only when it
-            # is over the owner's limit, and the supervisor's covers most.
-            over_limit = owner is not cast.supervisor and rng.random() < 0.25
-            asking = status == S.AWAITING_APPROVAL or story.exception or over_limit
-            best = self._best_option(say(story.options), story.exception, asking)
-            fallback = _fallback_option()
-            then(0.4, lambda t: board.append(add_option(t, owner, best)))
-            then(0.1, lambda t: board.append(add_option(t, owner, fallback)))
-            then(0.05, lambda t: recommend(board[0], owner))
-            if status == S.OPTIONS:
-                self._keep_informed(script, customer)
-                return script
-            if asking:
-                then(0.2, lambda t: request_approval(board[0], owner))
-                if status == S.AWAITING_APPROVAL:
-                    self._keep_informed(script, customer)
-                    return script
-                approved = "Approved: fair for what the customer went through."
-                then(
-                    0.6,
-                    lambda t: decide_approval(
-                        board[0].current_approval,  # type: ignore[arg-type]
-                        self.approver,
-                        approve=True,
-                        reason=approved,
-                    ),
-                )
-            then(0.3, lambda t: reply(t, owner, tell(story.offer)))
-            then(0.02, lambda t: offer(t, owner, board))
-            if status == S.CLOSED_UNRESOLVED:
-                declined = "Thanks, but none of those work for me."
-                then(1.0, lambda t: customer_decline(board[0], customer, declined))
-                then(0.1, lambda t: customer_decline(board[1], customer, declined))
-                then(
-                    0.8,
-                    lambda t: self._close_unresolved(t, "declined_options", say(story.unresolved)),
-                )
-                return script
-            then(1.0, lambda t: customer_agree(board[0], customer))
-            if status == S.AGREED:
-                self._keep_informed(script, customer)
-                return script
-            self._promise(script, customer)
-            then(0.3, lambda t: implement(board[0], owner, say(story.fix)))
-            if status == S.IN_PROGRESS:
-                self._keep_informed(script, customer)
-                return script
+            comment = rng.choice(content.COLLEAGUE_CHALLENGES)
+        then(
+            0.4,
+            lambda t: decide_confirmation(asked[0], colleague, confirm=confirm, comment=comment),
+        )
+        if not confirm:
+            then(0.2, lambda t: add_note(t, owner, content.CHALLENGE_ANSWERED))
 
-        self._resolve(script, tell(story.resolved), customer)
-        return script
+    def _offer(self, script: Script, story: content.Story, customer: User, words: _Words) -> bool:
+        """Offer the board; the customer declines both or agrees the best, which is done."""
+        board = self._board
+        if board is None:
+            return False  # the quick way: nothing was weighed, so nothing to offer
+        status, owner, then = self.plan.status, self.owner, script.then
+        then(0.3, lambda t: reply(t, owner, words.tell(story.offer)))
+        then(0.02, lambda t: offer(t, owner, board))
+        if status == S.CLOSED_UNRESOLVED:
+            declined = "Thanks, but none of those work for me."
+            why = words.say(story.unresolved)
+            then(1.0, lambda t: customer_decline(board[0], customer, declined))
+            then(0.1, lambda t: customer_decline(board[1], customer, declined))
+            then(0.8, lambda t: self._close_unresolved(t, "declined_options", why))
+            return True
+        then(1.0, lambda t: customer_agree(board[0], customer))
+        if status == S.AGREED:
+            self._keep_informed(script, customer)
+            return True
+        self._promise(script, customer)
+        then(0.3, lambda t: implement(board[0], owner, words.say(story.fix)))
+        if status == S.IN_PROGRESS:
+            self._keep_informed(script, customer)
+            return True
+        return False
 
     def _best_option(self, description: str, exception: bool, asking: bool) -> OptionData:
         """The option the owner recommends: over their limit when approval is asked for."""

@@ -14,6 +14,7 @@ from typing import Any
 from flask import has_request_context, request
 from sqlalchemy import select
 
+from helpdesk.domain import CodeKind
 from helpdesk.evidence.capture import learner_profile
 from helpdesk.extensions import db
 from helpdesk.frameworks import Framework, catalogue
@@ -21,7 +22,11 @@ from helpdesk.models import EvidenceCode, EvidenceRecord, ProblemEvent, ProblemR
 
 # Per request: whose framework was looked up already (a page draws many badges).
 _CACHE_KEY = "helpdesk.learner_frameworks"
-KIND_WORDS = {"pc": "Evidences", "knowledge": "Supports knowledge", "scope": "Covers scope"}
+KIND_WORDS: dict[str, str] = {
+    CodeKind.PC: "Evidences",
+    CodeKind.KNOWLEDGE: "Supports knowledge",
+    CodeKind.SCOPE: "Covers scope",
+}
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,7 @@ class Badge:
     code: str
     label: str
     text: str
-    kind: str = "pc"
+    kind: str = CodeKind.PC
 
     @property
     def aria_label(self) -> str:
@@ -37,12 +42,12 @@ class Badge:
         return f"{KIND_WORDS.get(self.kind, 'Evidences')} {self.code}: {self.text}"
 
 
-def criterion_text(framework: Framework, code: str, kind: str = "pc") -> str:
+def criterion_text(framework: Framework, code: str, kind: str = CodeKind.PC) -> str:
     """The criterion's full text, starting with a capital ('Ask customers about …')."""
-    if kind == "pc":
+    if kind == CodeKind.PC:
         found = framework.pc(code)
     else:
-        pool = framework.knowledge if kind == "knowledge" else framework.scope
+        pool = framework.knowledge if kind == CodeKind.KNOWLEDGE else framework.scope
         found = next((c for c in pool if c.code == code), None)
     text = found.text if found else code
     return text[:1].upper() + text[1:]
@@ -86,9 +91,9 @@ def pc_badges(user: Any, action: str) -> list[Badge]:
     mapping = catalogue().actions.get(action)
     if framework is None or mapping is None:
         return []
-    codes = [(c, "pc") for c in mapping.codes.get(framework, ())]
-    codes += [(c, "knowledge") for c in mapping.inferred.get(framework, ())]
-    codes += [(c, "scope") for c in mapping.scope.get(framework, ())]
+    codes = [(c, CodeKind.PC) for c in mapping.codes.get(framework, ())]
+    codes += [(c, CodeKind.KNOWLEDGE) for c in mapping.inferred.get(framework, ())]
+    codes += [(c, CodeKind.SCOPE) for c in mapping.scope.get(framework, ())]
     return _badges(framework, action, codes)
 
 

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from helpdesk.domain import Origin, Role
+from helpdesk.domain import CodeKind, Origin, ProblemEventKind, Role
+from helpdesk.domain import TicketEventKind as K
 from helpdesk.extensions import db
 from helpdesk.frameworks import catalogue
 from helpdesk.models import (
@@ -26,32 +27,32 @@ from helpdesk.models import (
 )
 
 # Ticket event kind -> the actions it shows. Some depend on the event's data.
-SIMPLE_ACTIONS = {
-    "acknowledged": ("acknowledged",),
-    "question": ("question",),
-    "linked_to_problem": ("linked_to_problem",),
-    "feedback_shared": ("feedback_shared",),
-    "proactive_step": ("proactive_step",),
-    "proactive_informed": ("proactive_informed",),
-    "confirmation_requested": ("option_confirmed",),
-    "option_recommended": ("option_recommended",),
-    "route_offered": ("route_offered",),
-    "escalated": ("escalated",),
-    "promise_kept": ("promise_kept",),
-    "promise_broken": ("promise_broken",),
-    "reply": ("update",),
-    "closed_unresolved": ("closed_unresolved",),
-    "approval_requested": ("approval_requested",),
+SIMPLE_ACTIONS: dict[str, tuple[str, ...]] = {
+    K.ACKNOWLEDGED: ("acknowledged",),
+    K.QUESTION: ("question",),
+    K.LINKED_TO_PROBLEM: ("linked_to_problem",),
+    K.FEEDBACK_SHARED: ("feedback_shared",),
+    K.PROACTIVE_STEP: ("proactive_step",),
+    K.PROACTIVE_INFORMED: ("proactive_informed",),
+    K.CONFIRMATION_REQUESTED: ("option_confirmed",),
+    K.OPTION_RECOMMENDED: ("option_recommended",),
+    K.ROUTE_OFFERED: ("route_offered",),
+    K.ESCALATED: ("escalated",),
+    K.PROMISE_KEPT: ("promise_kept",),
+    K.PROMISE_BROKEN: ("promise_broken",),
+    K.REPLY: ("update",),
+    K.CLOSED_UNRESOLVED: ("closed_unresolved",),
+    K.APPROVAL_REQUESTED: ("approval_requested",),
 }
 # Customer events credit the staff member whose earlier action they answer.
-CREDITED_BY = {
-    "option_agreed": ("options_offered", ("option_agreed",)),
-    "customer_confirmed": ("resolution_check", ("customer_confirmed",)),
+CREDITED_BY: dict[str, tuple[str, tuple[str, ...]]] = {
+    K.OPTION_AGREED: (K.OPTIONS_OFFERED, ("option_agreed",)),
+    K.CUSTOMER_CONFIRMED: (K.RESOLUTION_CHECK, ("customer_confirmed",)),
 }
-PROBLEM_ACTIONS = {
-    "solution_chosen": ("problem_solutions_compared", "problem_solution_chosen"),
-    "approval_requested": ("problem_approval_requested",),
-    "solution_live": ("problem_solution_live",),
+PROBLEM_ACTIONS: dict[str, tuple[str, ...]] = {
+    ProblemEventKind.SOLUTION_CHOSEN: ("problem_solutions_compared", "problem_solution_chosen"),
+    ProblemEventKind.APPROVAL_REQUESTED: ("problem_approval_requested",),
+    ProblemEventKind.SOLUTION_LIVE: ("problem_solution_live",),
 }
 
 
@@ -64,12 +65,12 @@ def learner_profile(user: User | None) -> LearnerProfile | None:
 def actions_for(event: TicketEvent) -> tuple[str, ...]:
     kind = event.kind
     data = event.data or {}
-    if kind == "created":
+    if kind == K.CREATED:
         return ("proactive_report",) if data.get("origin") == Origin.INTERNAL else ()
-    if kind in ("option_added", "option_edited"):
-        found = ("option_added",) if kind == "option_added" else ()
+    if kind in (K.OPTION_ADDED, K.OPTION_EDITED):
+        found = ("option_added",) if kind == K.OPTION_ADDED else ()
         return found + (("option_pros_cons",) if data.get("both_sides") else ())
-    if kind == "option_implemented":
+    if kind == K.OPTION_IMPLEMENTED:
         policy = data.get("within_policy") or data.get("approved")
         return ("option_implemented",) + (("policy_respected",) if policy else ())
     return SIMPLE_ACTIONS.get(kind, ())
@@ -115,9 +116,11 @@ def _add(
         if mapping is None:
             continue
         fw = profile.framework
-        codes = [EvidenceCode(code=c, kind="pc") for c in mapping.codes.get(fw, ())]
-        codes += [EvidenceCode(code=c, kind="knowledge") for c in mapping.inferred.get(fw, ())]
-        codes += [EvidenceCode(code=c, kind="scope") for c in mapping.scope.get(fw, ())]
+        codes = [EvidenceCode(code=c, kind=CodeKind.PC) for c in mapping.codes.get(fw, ())]
+        codes += [
+            EvidenceCode(code=c, kind=CodeKind.KNOWLEDGE) for c in mapping.inferred.get(fw, ())
+        ]
+        codes += [EvidenceCode(code=c, kind=CodeKind.SCOPE) for c in mapping.scope.get(fw, ())]
         if not codes:
             continue
         record = EvidenceRecord(

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
+from helpdesk.domain import CodeKind, EvidenceStatus, NotificationKind
 from helpdesk.evidence.capture import learner_profile
 from helpdesk.evidence.services import EvidenceError
 from helpdesk.extensions import db
@@ -120,7 +121,7 @@ def decided_words(record: EvidenceRecord) -> str:
 
 
 def _stamp(record: EvidenceRecord, assessor: User, accept: bool, feedback: str) -> None:
-    record.status = "accepted" if accept else "rejected"
+    record.status = EvidenceStatus.ACCEPTED if accept else EvidenceStatus.REJECTED
     record.assessor_id = assessor.id
     record.assessor_initials = initials(assessor)
     record.feedback = feedback
@@ -142,7 +143,7 @@ def _tell(learner_id: int, assessor: User, records: Sequence[EvidenceRecord]) ->
         how = statuses.pop() if len(statuses) == 1 else "decided"
         text = f"{assessor.name} {how} {len(records)} pieces of your evidence."
         url = f"/portfolio/{learner_id}/evidence"
-    notify_staff([learner], "evidence_decided", text, url=url)
+    notify_staff([learner], NotificationKind.EVIDENCE_DECIDED, text, url=url)
 
 
 def _decide_one(record: EvidenceRecord, assessor: User, accept: bool, feedback: str) -> None:
@@ -274,7 +275,7 @@ def pending_records(learner_id: int, pc: str = "") -> list[EvidenceRecord]:
     newer = aliased(EvidenceRecord)
     stmt = select(EvidenceRecord).where(
         EvidenceRecord.learner_id == learner_id,
-        EvidenceRecord.status == "pending",
+        EvidenceRecord.status == EvidenceStatus.PENDING,
         ~exists().where(newer.supersedes_id == EvidenceRecord.id),
     )
     if pc:
@@ -282,7 +283,7 @@ def pending_records(learner_id: int, pc: str = "") -> list[EvidenceRecord]:
             exists().where(
                 EvidenceCode.evidence_id == EvidenceRecord.id,
                 EvidenceCode.code == pc,
-                EvidenceCode.kind == "pc",
+                EvidenceCode.kind == CodeKind.PC,
                 EvidenceCode.untagged_at.is_(None),
             )
         )
@@ -294,7 +295,7 @@ def decided_records(learner_id: int, pc: str = "", limit: int = 50) -> list[Evid
     newer = aliased(EvidenceRecord)
     stmt = select(EvidenceRecord).where(
         EvidenceRecord.learner_id == learner_id,
-        EvidenceRecord.status != "pending",
+        EvidenceRecord.status != EvidenceStatus.PENDING,
         EvidenceRecord.action.not_in(RECORDED_ACTIONS),
         ~exists().where(newer.supersedes_id == EvidenceRecord.id),
     )
@@ -303,7 +304,7 @@ def decided_records(learner_id: int, pc: str = "", limit: int = 50) -> list[Evid
             exists().where(
                 EvidenceCode.evidence_id == EvidenceRecord.id,
                 EvidenceCode.code == pc,
-                EvidenceCode.kind == "pc",
+                EvidenceCode.kind == CodeKind.PC,
                 EvidenceCode.untagged_at.is_(None),
             )
         )

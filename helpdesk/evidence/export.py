@@ -183,6 +183,7 @@ def _cover_rows(export: PortfolioExport) -> Iterator[tuple[object, ...]]:
         ("Evidence to", _day(c.last_evidence)),
         ("Sign-off", sign.words + (f" on {_day(sign.signed_off_at)}" if sign.signed else "")),
         ("Performance criteria met", f"{c.pcs_met} of {c.pcs_total}"),
+        ("Rules", f"Version {export.portfolio.rule.version}: {export.portfolio.rule.words}"),
         ("Exported", _day(c.generated_at)),
         ("Customers", "Shown as Customer A, B…; their personal details are removed."),
     ):

@@ -16,6 +16,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
+from helpdesk.domain import CodeKind, KnowledgeOutcome
 from helpdesk.evidence.portfolio import STATUSES, Portfolio, build, current_records
 from helpdesk.evidence.redaction import RedactionContext, portfolio_context
 from helpdesk.evidence.reflections import reflections_for
@@ -34,7 +35,11 @@ from helpdesk.models import (
 from helpdesk.models.types import utcnow
 
 KNOWLEDGE_METHODS = {"Q": "Questioning", "PD": "Professional discussion", "WR": "Written answer"}
-OUTCOMES = {"met": "Met", "not_met": "Not met", "pending": "Awaiting marking"}
+OUTCOMES: dict[str, str] = {
+    KnowledgeOutcome.MET: "Met",
+    KnowledgeOutcome.NOT_MET: "Not met",
+    KnowledgeOutcome.PENDING: "Awaiting marking",
+}
 
 
 def initials(user: User | None) -> str:
@@ -192,8 +197,8 @@ def _log_row(record: EvidenceRecord, redact: Callable[[str], str]) -> LogRow:
         method_name=METHODS.get(record.method, record.method),
         summary=redact(record.summary),
         reference=_reference(record),
-        criteria=_codes(record, "pc"),
-        knowledge=_codes(record, "knowledge"),
+        criteria=_codes(record, CodeKind.PC),
+        knowledge=_codes(record, CodeKind.KNOWLEDGE),
         status=STATUSES.get(record.status, record.status),
         initials=record.assessor_initials,
         occurred_at=record.occurred_at,
@@ -217,7 +222,7 @@ def _testimony_row(record: EvidenceRecord, context: RedactionContext) -> Testimo
         consented_at=found.consented_at,
         statement=context.redact(found.statement),
         reference=_reference(record),
-        criteria=_codes(record, "pc"),
+        criteria=_codes(record, CodeKind.PC),
         status=STATUSES.get(record.status, record.status),
         initials=record.assessor_initials,
     )
@@ -290,8 +295,14 @@ def _reflection_row(account: ReflectiveAccount, redact: Callable[[str], str]) ->
     )
 
 
-def sign_off_state(learner_id: int, framework: str, missing: int) -> SignOffState:
-    """Signed off (with the date), declared by one side so far, or not yet and why."""
+def sign_off_state(
+    learner_id: int, framework: str, missing: int, version: int | None = None
+) -> SignOffState:
+    """Signed off (with the date), declared by one side so far, or not yet and why.
+
+    ``missing`` is counted against the rule version the sign-off was given under: a
+    sign-off whose own rules are no longer all met (a decision changed since) is not
+    shown as "Signed off"."""
     found = db.session.scalar(
         select(SignOff)
         .where(SignOff.learner_id == learner_id, SignOff.framework == framework)
@@ -305,8 +316,16 @@ def sign_off_state(learner_id: int, framework: str, missing: int) -> SignOffStat
             "assessor_declared_at": found.assessor_declared_at,
             "signed_off_at": found.signed_off_at,
         }
-        if found.signed_off_at is not None:
+        if found.signed_off_at is not None and not missing:
             return SignOffState(True, "Signed off", **dates)
+        if found.signed_off_at is not None:
+            under = f" under rule version {version}" if version else ""
+            return SignOffState(
+                False,
+                f"Signed off on {found.signed_off_at:%d %B %Y}{under}, but {missing} of "
+                "that version's requirements are no longer met: awaiting the assessor's review",
+                **dates,
+            )
     words = "Not signed off"
     if dates.get("learner_declared_at") or dates.get("assessor_declared_at"):
         words += ": declared by " + (
@@ -342,7 +361,9 @@ def build_export(profile: LearnerProfile) -> PortfolioExport:
         first_evidence=min(dates) if dates else None,
         last_evidence=max(dates) if dates else None,
         generated_at=utcnow(),
-        sign_off=sign_off_state(profile.user_id, framework.code, len(portfolio.missing)),
+        sign_off=sign_off_state(
+            profile.user_id, framework.code, len(portfolio.missing), portfolio.rule.version
+        ),
         pcs_met=portfolio.pcs_met,
         pcs_total=len(portfolio.pcs),
         totals=dict(portfolio.totals),

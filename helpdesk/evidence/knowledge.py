@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select
 
+from helpdesk.domain import CodeKind, EvidenceStatus, KnowledgeOutcome, NotificationKind
 from helpdesk.evidence.decisions import (
     FEEDBACK_MAX,
     AssessmentError,
@@ -31,7 +32,7 @@ from helpdesk.notifications.services import notify_staff
 
 METHODS = {"Q": "Questioning", "PD": "Professional discussion", "WR": "Written answer"}
 ASSESSOR_METHODS = ("Q", "PD")
-OUTCOMES = {"met": "Met", "not_met": "Not met"}
+OUTCOMES: dict[str, str] = {KnowledgeOutcome.MET: "Met", KnowledgeOutcome.NOT_MET: "Not met"}
 # A knowledge record's method -> the evidence log's method key and the evidence action.
 EVIDENCE = {
     "Q": ("Q", "knowledge_questioning"),
@@ -58,7 +59,7 @@ def _knowledge_codes(framework: Framework, codes: Iterable[str]) -> list[str]:
 def _outcome(outcome: str, feedback: str | None) -> str:
     if outcome not in OUTCOMES:
         raise AssessmentError("Choose met or not met.", "outcome")
-    if outcome == "not_met" and not (feedback or "").strip():
+    if outcome == KnowledgeOutcome.NOT_MET and not (feedback or "").strip():
         raise AssessmentError("Say what was missing: the learner sees your feedback.", "feedback")
     return clean_text(feedback, "feedback", "The feedback", FEEDBACK_MAX, required=False)
 
@@ -72,13 +73,13 @@ def _write_evidence(record: KnowledgeRecord) -> EvidenceRecord:
         action=action,
         method=method,
         summary=f"{METHODS[record.method]} on knowledge {codes} (knowledge record {record.id}).",
-        status="accepted" if record.outcome == "met" else "rejected",
+        status=EvidenceStatus.ACCEPTED if record.is_met else EvidenceStatus.REJECTED,
         assessor_id=record.assessor_id,
         assessor_initials=record.assessor_initials,
         feedback=record.feedback,
         decided_at=record.decided_at,
         occurred_at=record.decided_at or utcnow(),
-        codes=[EvidenceCode(code=c, kind="knowledge") for c in record.codes],
+        codes=[EvidenceCode(code=c, kind=CodeKind.KNOWLEDGE) for c in record.codes],
     )
     db.session.add(evidence)
     return evidence
@@ -88,7 +89,9 @@ def _tell(record: KnowledgeRecord, assessor: User) -> None:
     learner = db.session.get(User, record.learner_id)
     what = "marked your written answer" if record.method == "WR" else "recorded knowledge evidence"
     text = f"{assessor.name} {what} ({', '.join(record.codes)}): {OUTCOMES[record.outcome]}."
-    notify_staff([learner], "knowledge", text, url=f"/portfolio/{record.learner_id}/knowledge")
+    notify_staff(
+        [learner], NotificationKind.KNOWLEDGE, text, url=f"/portfolio/{record.learner_id}/knowledge"
+    )
 
 
 def record_knowledge(
@@ -179,7 +182,7 @@ def write_answer(learner: User, code: str, answer: str) -> KnowledgeRecord:
         select(KnowledgeRecord).where(
             KnowledgeRecord.learner_id == learner.id,
             KnowledgeRecord.method == "WR",
-            KnowledgeRecord.outcome == "pending",
+            KnowledgeRecord.outcome == KnowledgeOutcome.PENDING,
             KnowledgeRecord.answers == answer,
         )
     )
@@ -192,7 +195,7 @@ def write_answer(learner: User, code: str, answer: str) -> KnowledgeRecord:
         codes=[item.code],
         questions=f"{item.code} {item.text}",
         answers=answer,
-        outcome="pending",
+        outcome=KnowledgeOutcome.PENDING,
     )
     db.session.add(record)
     db.session.commit()
@@ -212,7 +215,7 @@ def mark_answer(
     if record.method != "WR":
         raise AssessmentError("Only written answers are marked.", status=409)
     found = reread_locked(record)
-    if found.outcome != "pending":
+    if not found.is_pending:
         db.session.rollback()
         who = f" by {found.assessor_initials}" if found.assessor_initials else ""
         raise AssessmentError(f"This answer was already marked{who}.", status=409)
@@ -246,7 +249,7 @@ def pending_answers(learner_id: int) -> list[KnowledgeRecord]:
             .where(
                 KnowledgeRecord.learner_id == learner_id,
                 KnowledgeRecord.method == "WR",
-                KnowledgeRecord.outcome == "pending",
+                KnowledgeRecord.outcome == KnowledgeOutcome.PENDING,
             )
             .order_by(KnowledgeRecord.id)
         )
@@ -262,7 +265,7 @@ def pending_answer_counts(learner_ids: Sequence[int]) -> dict[int, int]:
         .where(
             KnowledgeRecord.learner_id.in_(learner_ids),
             KnowledgeRecord.method == "WR",
-            KnowledgeRecord.outcome == "pending",
+            KnowledgeRecord.outcome == KnowledgeOutcome.PENDING,
         )
         .group_by(KnowledgeRecord.learner_id)
     )

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased, selectinload
 
+from helpdesk.domain import CodeKind
 from helpdesk.evidence.portfolio import STATUSES
 from helpdesk.extensions import db
 from helpdesk.frameworks import METHODS
@@ -116,7 +117,7 @@ def log_page(
             exists().where(
                 EvidenceCode.evidence_id == EvidenceRecord.id,
                 EvidenceCode.code == filters.pc,
-                EvidenceCode.kind == "pc",
+                EvidenceCode.kind == CodeKind.PC,
                 EvidenceCode.untagged_at.is_(None),
             )
         )

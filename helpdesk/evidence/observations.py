@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from helpdesk.domain import CodeKind, EvidenceStatus, Judgement, NotificationKind
 from helpdesk.evidence.decisions import (
     AssessmentError,
     already_decided,
@@ -39,7 +40,7 @@ from helpdesk.models import (
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_staff
 
-JUDGEMENTS = {"met": "Met", "not_met": "Not met"}
+JUDGEMENTS: dict[str, str] = {Judgement.MET: "Met", Judgement.NOT_MET: "Not met"}
 PLACE_MAX = 120
 TEXT_MAX = 4000
 PIN_MAX = 2000
@@ -142,7 +143,7 @@ def record_observation(
     if judgement not in JUDGEMENTS:
         raise AssessmentError("Choose met or not met.", "judgement")
     comments = clean_text(
-        comments, "comments", "Your comments", TEXT_MAX, required=judgement == "not_met"
+        comments, "comments", "Your comments", TEXT_MAX, required=judgement == Judgement.NOT_MET
     )
     observation = Observation(
         learner_id=profile.user_id,
@@ -238,7 +239,9 @@ def _write_evidence(observation: Observation) -> list[EvidenceRecord]:
     made = []
     for ticket in observation.tickets:
         codes = [
-            EvidenceCode(code=c, kind="pc" if framework and framework.pc(c) else "scope")
+            EvidenceCode(
+                code=c, kind=CodeKind.PC if framework and framework.pc(c) else CodeKind.SCOPE
+            )
             for c in observation.codes
         ]
         record = EvidenceRecord(
@@ -248,7 +251,7 @@ def _write_evidence(observation: Observation) -> list[EvidenceRecord]:
             method="O",
             ticket_id=ticket.id,
             summary=summary(observation),
-            status="accepted" if observation.judgement == "met" else "rejected",
+            status=EvidenceStatus.ACCEPTED if observation.is_met else EvidenceStatus.REJECTED,
             assessor_id=observation.assessor_id,
             assessor_initials=initials(assessor) if assessor else "",
             feedback=observation.comments,
@@ -290,7 +293,7 @@ def confirm_observation(
         found.assessor_confirmed_at = utcnow()
         learner = db.session.get(User, found.learner_id)
         text = f"{user.name} recorded an observation of your work: read it and confirm it."
-        notify_staff([learner], "observation", text, url=learner_path(found))
+        notify_staff([learner], NotificationKind.OBSERVATION, text, url=learner_path(found))
     else:
         raise AssessmentError("Only the observing assessor and the learner confirm.", status=403)
     if found.confirmed:

@@ -2,11 +2,15 @@
 
 Counting rules, in one place:
 
-- Only live work counts. Simulated evidence (or evidence on a simulated ticket) is
-  shown, and counted apart, but never towards coverage, sufficiency or scope.
+- Only live work counts. Simulated evidence (or evidence on a simulated ticket) and
+  practice (``helpdesk.evidence.training``: training tickets and accounts, a customer
+  account that looks like the learner's) is shown, and counted apart, but never towards
+  coverage, sufficiency or scope.
 - A code counts only while tagged (``untagged_at`` is empty), and a decision replaced by
   a newer one (``supersedes_id``) is history, not a second piece of evidence.
-- Sufficiency (the framework's rule, or the admin's override in ``FrameworkRule``): a PC
+- The rule is the version the learner is judged by (``helpdesk.evidence.rule_versions``):
+  the sign-off's once signed off, else the one they were enrolled (or moved on) under.
+- Sufficiency (that version of the framework's rule or the admin's override): a PC
   is **met** when its ACCEPTED evidence is on at least ``tickets_per_pc`` different live
   tickets (or problem records) and the first and last of it are at least ``min_days``
   apart. Pending evidence never meets it; the portfolio says when it would once accepted.
@@ -26,6 +30,8 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased, selectinload
 
+from helpdesk.domain import CodeKind, EvidenceStatus
+from helpdesk.evidence.rule_versions import Rule, learner_rule, plural
 from helpdesk.evidence.scope import (
     OBSERVATION,
     ScopeCoverage,
@@ -35,45 +41,15 @@ from helpdesk.evidence.scope import (
 )
 from helpdesk.extensions import db
 from helpdesk.frameworks import Criterion, Framework, catalogue
-from helpdesk.models import EvidenceRecord, FrameworkRule, LearnerProfile
+from helpdesk.models import EvidenceRecord, LearnerProfile
 
-STATUSES = {"pending": "Pending", "accepted": "Accepted", "rejected": "Rejected"}
+STATUSES: dict[str, str] = {
+    EvidenceStatus.PENDING: "Pending",
+    EvidenceStatus.ACCEPTED: "Accepted",
+    EvidenceStatus.REJECTED: "Rejected",
+}
 KNOWLEDGE_METHODS = frozenset({"Q", "PD", "WP"})
 HEAT_LEVELS = 3  # 0, 1, 2, "3 or more" accepted
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """How much evidence makes a PC sufficient, and which PCs must be observed."""
-
-    tickets_per_pc: int
-    min_days: int
-    must_observe: frozenset[str]
-
-    @property
-    def words(self) -> str:
-        return (
-            f"Each performance criterion needs accepted evidence on "
-            f"{plural(self.tickets_per_pc, 'different live ticket')}, the first and last "
-            f"at least {plural(self.min_days, 'day')} apart."
-        )
-
-
-def rule_for(framework: Framework) -> Rule:
-    """The framework file's rule, with the admin's overrides where set."""
-    row = db.session.get(FrameworkRule, framework.code)
-    if row is None:
-        return Rule(framework.tickets_per_pc, framework.min_days, framework.must_observe)
-    codes = {p.code for p in framework.pcs}
-    return Rule(
-        tickets_per_pc=row.tickets_per_pc or framework.tickets_per_pc,
-        min_days=framework.min_days if row.min_days is None else row.min_days,
-        must_observe=frozenset(str(c) for c in (row.must_observe or ()) if c in codes),
-    )
 
 
 def current_records(learner_id: int) -> list[EvidenceRecord]:
@@ -258,15 +234,15 @@ def _for_code(records: Sequence[EvidenceRecord], code: str, kind: str) -> list[E
 
 def pc_coverage(pc: Criterion, records: Sequence[EvidenceRecord], rule: Rule) -> PcCoverage:
     """One PC's counts by status (live evidence only), its observation and sufficiency."""
-    tagged = _for_code(records, pc.code, "pc")
+    tagged = _for_code(records, pc.code, CodeKind.PC)
     live = [r for r in tagged if counts(r)]
-    accepted = [r for r in live if r.status == "accepted"]
-    pending = [r for r in live if r.status == "pending"]
+    accepted = [r for r in live if r.is_accepted]
+    pending = [r for r in live if r.is_pending]
     return PcCoverage(
         criterion=pc,
         accepted=len(accepted),
         pending=len(pending),
-        rejected=sum(r.status == "rejected" for r in live),
+        rejected=sum(r.is_rejected for r in live),
         simulated=len(tagged) - len(live),
         must_observe=pc.code in rule.must_observe,
         observed=any(r.method == OBSERVATION for r in accepted),
@@ -285,13 +261,13 @@ def is_inferred(record: EvidenceRecord) -> bool:
 
 
 def knowledge_coverage(item: Criterion, records: Sequence[EvidenceRecord]) -> KnowledgeCoverage:
-    tagged = [r for r in _for_code(records, item.code, "knowledge") if counts(r)]
+    tagged = [r for r in _for_code(records, item.code, CodeKind.KNOWLEDGE) if counts(r)]
     direct = [r for r in tagged if r.method in KNOWLEDGE_METHODS and not is_inferred(r)]
     return KnowledgeCoverage(
         criterion=item,
-        supporting=sum(is_inferred(r) and r.status != "rejected" for r in tagged),
-        met_by=tuple(r.id for r in direct if r.status == "accepted"),
-        awaiting=sum(r.status == "pending" for r in direct),
+        supporting=sum(is_inferred(r) and not r.is_rejected for r in tagged),
+        met_by=tuple(r.id for r in direct if r.is_accepted),
+        awaiting=sum(r.is_pending for r in direct),
     )
 
 
@@ -327,16 +303,18 @@ def _missing(
 def build(profile: LearnerProfile, records: Sequence[EvidenceRecord] | None = None) -> Portfolio:
     """The whole portfolio of one learner against their framework."""
     framework = catalogue().frameworks[profile.framework]
-    rule = rule_for(framework)
+    rule = learner_rule(profile)
     if records is None:
         records = current_records(profile.user_id)
     # Evidence gathered under another framework (before a change) does not count here.
     records = [r for r in records if r.framework == framework.code]
+    # Evidence by a method the rule does not take stays in the log but counts for no PC.
+    by_method = [r for r in records if r.method in rule.methods]
     outcomes = tuple(
         OutcomeRows(
             code=code,
             title=title,
-            rows=tuple(pc_coverage(p, records, rule) for p in framework.pcs if p.outcome == code),
+            rows=tuple(pc_coverage(p, by_method, rule) for p in framework.pcs if p.outcome == code),
         )
         for code, title in framework.outcomes.items()
         if any(pc.outcome == code for pc in framework.pcs)

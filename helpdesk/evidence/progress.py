@@ -63,7 +63,9 @@ class Progress:
 
     @property
     def signed_off(self) -> bool:
-        return self.sign_off is not None and self.sign_off.signed_off_at is not None
+        """Signed off, and every rule of the version it was given under still met."""
+        signed = self.sign_off is not None and self.sign_off.signed_off_at is not None
+        return signed and not self.portfolio.missing
 
 
 def learners_of(user: User) -> list[LearnerProfile]:

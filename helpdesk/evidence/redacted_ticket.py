@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from helpdesk import domain
+from helpdesk.domain import TicketEventKind as K
+from helpdesk.domain import UpdateKind
 from helpdesk.evidence.redaction import RedactionContext
 from helpdesk.extensions import db
 from helpdesk.models import EvidenceRecord, Ticket, TicketEvent, User
@@ -60,26 +62,26 @@ def _what(event: TicketEvent, context: RedactionContext) -> str:
     """The event in words, as the staff timeline says it (its data redacted too)."""
     data = event.data or {}
     kind = event.kind
-    if kind == "created" and data.get("on_behalf"):
+    if kind == K.CREATED and data.get("on_behalf"):
         channel = domain.CHANNEL_LABELS.get(data.get("channel", ""), "")
         return f"raised the ticket for the customer ({channel})"
-    if kind == "assigned":
+    if kind == K.ASSIGNED:
         return f"assigned it to {context.redact(str(data.get('to') or 'nobody'))}"
-    if kind == "classified":
+    if kind == K.CLASSIFIED:
         changes = [
             f"{k} ({'—' if v[0] is None else v[0]} → {'—' if v[1] is None else v[1]})"
             for k, v in data.items()
             if isinstance(v, list) and len(v) == 2
         ]
         return context.redact("changed " + ", ".join(changes))
-    if kind == "status_changed":
+    if kind == K.STATUS_CHANGED:
         return f"moved it to “{domain.STATUS_LABELS.get(data.get('to', ''), data.get('to', ''))}”"
-    if kind == "reply":
-        asked = data.get("update_kind") == "answer"
+    if kind == K.REPLY:
+        asked = data.get("update_kind") == UpdateKind.ANSWER
         return f"sent an update ({'answering the customer' if asked else 'volunteered'})"
-    if kind == "customer_message" and data.get("answers"):
+    if kind == K.CUSTOMER_MESSAGE and data.get("answers"):
         return "answered the question"
-    if kind == "escalated":
+    if kind == K.ESCALATED:
         return f"escalated it to {context.redact(str(data.get('to') or ''))}"
     return domain.EVENT_LABELS.get(kind, kind.replace("_", " "))
 
@@ -94,7 +96,7 @@ def _codes_by_event(learner_id: int, ticket_id: int) -> dict[int, tuple[str, ...
         )
     ):
         codes = found.setdefault(record.ticket_event_id or 0, [])
-        codes += [c.code for c in record.live_codes if c.kind == "pc" and c.code not in codes]
+        codes += [c.code for c in record.live_codes if c.is_pc and c.code not in codes]
     return {k: tuple(v) for k, v in found.items()}
 
 
@@ -108,7 +110,7 @@ def redacted_ticket(ticket: Ticket, learner_id: int, context: RedactionContext) 
             is_public=e.is_public,
             actor=_actor(e.actor, ticket, context),
             what=_what(e, context),
-            body="" if e.kind == "status_changed" else context.redact(e.body),
+            body="" if e.kind == K.STATUS_CHANGED else context.redact(e.body),
             attachments=len(e.attachments),
             codes=codes.get(e.id, ()),
         )

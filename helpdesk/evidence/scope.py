@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from helpdesk.domain import CodeKind
+from helpdesk.evidence.training import practice_codes
 from helpdesk.extensions import db
 from helpdesk.frameworks import Criterion, catalogue
 from helpdesk.models import EvidenceRecord, Option, Ticket
@@ -24,10 +26,16 @@ OBSERVATION = "O"
 JUDGEMENT = "observation:"
 
 
-def counts(record: EvidenceRecord) -> bool:
-    """Live work only: simulated evidence (or evidence on a simulated ticket) never counts."""
+def simulated(record: EvidenceRecord) -> bool:
+    """Demo evidence, or evidence on a simulated ticket."""
     ticket = record.ticket
-    return not record.is_simulated and not (ticket is not None and ticket.is_simulated)
+    return record.is_simulated or (ticket is not None and ticket.is_simulated)
+
+
+def counts(record: EvidenceRecord) -> bool:
+    """Live work only: simulated evidence and practice (training tickets and accounts, a
+    customer who looks like the learner; ``training``) never count."""
+    return not simulated(record) and not practice_codes(record.ticket, record.learner)
 
 
 def live_codes(record: EvidenceRecord, kind: str) -> set[str]:
@@ -68,7 +76,7 @@ def _option_facts(record: EvidenceRecord, option: Option | None) -> set[str]:
     within = bool(data.get("within_policy", option.within_policy if option else True))
     cost = int(data.get("cost_minor", option.cost_minor if option else 0) or 0)
     approved = bool(data.get("approved")) or (
-        option is not None and any(a.state == "approved" for a in option.approvals)
+        option is not None and any(a.is_approved for a in option.approvals)
     )
     facts = set()
     if within:
@@ -113,7 +121,7 @@ def _options_of(records: Iterable[EvidenceRecord]) -> dict[int, Option]:
 
 def ticket_facts(records: Sequence[EvidenceRecord]) -> dict[str, dict[int, Ticket]]:
     """Fact -> the tickets (in order of evidence) whose live, not rejected evidence shows it."""
-    usable = [r for r in records if counts(r) and r.status != "rejected"]
+    usable = [r for r in records if counts(r) and not r.is_rejected]
     options = _options_of(usable)
     found: dict[str, dict[int, Ticket]] = {}
     for record in usable:
@@ -133,11 +141,11 @@ def _tagged(records: Iterable[EvidenceRecord], code: str, *, observed: bool) -> 
     for r in records:
         if not counts(r) or r.ticket is None or r.action in actions:
             continue
-        if code not in live_codes(r, "scope"):
+        if code not in live_codes(r, CodeKind.SCOPE):
             continue
-        if observed and (r.method != OBSERVATION or r.status != "accepted"):
+        if observed and (r.method != OBSERVATION or not r.is_accepted):
             continue
-        if r.status != "rejected":
+        if not r.is_rejected:
             out.setdefault(r.ticket.id, r.ticket)
     return out
 

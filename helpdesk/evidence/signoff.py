@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from helpdesk.domain import NotificationKind
 from helpdesk.evidence.decisions import AssessmentError, check_assessor, profile_for
 from helpdesk.evidence.portfolio import Missing, build
+from helpdesk.evidence.rule_versions import version_of
 from helpdesk.extensions import db
 from helpdesk.models import LearnerProfile, SignOff, User
 from helpdesk.models.types import utcnow
@@ -100,9 +102,11 @@ def sign_off(
     found.assessor_id = assessor.id
     found.assessor_declared_at = now
     found.signed_off_at = now
+    # The version it was given under: it is judged by that one from now on.
+    found.rule_version = version_of(profile)
     notify_staff(
         [profile.user],
-        "signed_off",
+        NotificationKind.SIGNED_OFF,
         f"{assessor.name} signed off your unit.",
         url=f"/portfolio/{profile.user_id}/sign-off",
     )

@@ -17,7 +17,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from helpdesk.domain import Status
+from helpdesk.domain import CodeKind, Status
 from helpdesk.evidence.capture import learner_profile
 from helpdesk.extensions import db
 from helpdesk.frameworks import catalogue
@@ -197,7 +197,7 @@ def _pc_codes(learner: User, ticket: Ticket, framework: str) -> list[str]:
                 EvidenceRecord.ticket_id == ticket.id,
                 EvidenceRecord.framework == framework,
                 EvidenceRecord.method != "WT",  # what the events evidence, not testimony
-                EvidenceCode.kind == "pc",
+                EvidenceCode.kind == CodeKind.PC,
                 EvidenceCode.untagged_at.is_(None),
             )
         )
@@ -247,7 +247,7 @@ def record_testimony(
         summary=_summary(ticket, statement),
         is_simulated=ticket.is_simulated,
         occurred_at=now,
-        codes=[EvidenceCode(code=c, kind="pc") for c in codes],
+        codes=[EvidenceCode(code=c, kind=CodeKind.PC) for c in codes],
     )
     record.testimony = WitnessTestimony(
         ticket_id=ticket.id,

@@ -14,6 +14,7 @@ from typing import Any
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
+from helpdesk.domain import SearchKind
 from helpdesk.extensions import db
 from helpdesk.models import FeedPost, ProblemRecord, Ticket
 from helpdesk.search import highlight, ranked_ticket_ids, terms, ticket_text_filter
@@ -21,7 +22,11 @@ from helpdesk.search import highlight, ranked_ticket_ids, terms, ticket_text_fil
 QUERY_MAX = 200
 GROUP_CAP = 20
 ONE_KIND_CAP = 100
-KINDS = {"tickets": "Tickets", "problems": "Problem records", "posts": "Team feed posts"}
+KINDS: dict[str, str] = {
+    SearchKind.TICKETS: "Tickets",
+    SearchKind.PROBLEMS: "Problem records",
+    SearchKind.POSTS: "Team feed posts",
+}
 
 
 def clean_query(raw: str | None) -> str:
@@ -67,7 +72,7 @@ def _count(stmt: Any) -> int:
 
 
 def _tickets(query: str, cap: int) -> Group:
-    group = Group("tickets", KINDS["tickets"])
+    group = Group(SearchKind.TICKETS, KINDS[SearchKind.TICKETS])
     matching = ticket_text_filter(query)
     # Best matches on whole words first, then newer tickets that match as typed so far.
     ranked = [tid for tid, _score in ranked_ticket_ids(query, any_word=False, limit=cap)]
@@ -87,8 +92,8 @@ def _problems(words: list[str], cap: int) -> Group:
     where = _every_word(words, ProblemRecord.title, ProblemRecord.root_cause)
     stmt = select(ProblemRecord).where(where).order_by(ProblemRecord.id.desc())
     return Group(
-        "problems",
-        KINDS["problems"],
+        SearchKind.PROBLEMS,
+        KINDS[SearchKind.PROBLEMS],
         list(db.session.scalars(stmt.limit(cap))),
         _count(select(ProblemRecord.id).where(where)),
     )
@@ -98,8 +103,8 @@ def _posts(words: list[str], cap: int) -> Group:
     where = _every_word(words, FeedPost.quote, FeedPost.comment, FeedPost.tag)
     stmt = select(FeedPost).where(where).order_by(FeedPost.id.desc())
     return Group(
-        "posts",
-        KINDS["posts"],
+        SearchKind.POSTS,
+        KINDS[SearchKind.POSTS],
         list(db.session.scalars(stmt.limit(cap))),
         _count(select(FeedPost.id).where(where)),
     )
@@ -116,11 +121,11 @@ def staff_search(query: str, *, only: str = "") -> StaffResults:
         return StaffResults(query, [], [])
     cap = ONE_KIND_CAP if only in KINDS else GROUP_CAP
     groups = []
-    if only in ("", "tickets"):
+    if only in ("", SearchKind.TICKETS):
         groups.append(_tickets(query, cap))
-    if only in ("", "problems"):
+    if only in ("", SearchKind.PROBLEMS):
         groups.append(_problems(words, cap))
-    if only in ("", "posts"):
+    if only in ("", SearchKind.POSTS):
         groups.append(_posts(words, cap))
     return StaffResults(query, words, groups)
 

@@ -16,6 +16,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from helpdesk.domain import ReactionKind, TicketEventKind
 from helpdesk.extensions import db
 from helpdesk.idempotency import commit_or_first, first_made, flush_or_first, replayed
 from helpdesk.locking import commit_checked, reread_locked
@@ -33,7 +34,11 @@ TAGS = {
     "policy": "Policy",
     "other": "Other",
 }
-REACTIONS = {"seen": "Seen", "same_here": "Same here", "important": "Important"}
+REACTIONS = {
+    ReactionKind.SEEN: "Seen",
+    ReactionKind.SAME_HERE: "Same here",
+    ReactionKind.IMPORTANT: "Important",
+}
 QUOTE_MAX = 4000
 COMMENT_MAX = 2000
 PAGE_SIZE = 20
@@ -85,7 +90,7 @@ def redact(text: str, customer: User | None, order_ref: str | None = None) -> st
 def customer_words(ticket: Ticket) -> str:
     """The customer's latest message on the ticket, or the problem as they raised it."""
     for item in reversed(ticket.events):
-        if item.kind == "customer_message" and item.actor_id == ticket.customer_id:
+        if item.kind == TicketEventKind.CUSTOMER_MESSAGE and item.actor_id == ticket.customer_id:
             return item.body
     return ticket.description
 
@@ -140,7 +145,7 @@ def share(
         record_event(
             ticket,
             actor,
-            "feedback_shared",
+            TicketEventKind.FEEDBACK_SHARED,
             body=f"Shared on the team feed ({TAGS[tag]}): “{quote[:300]}”",
             data={"post_id": post.id, "tag": tag},
         )

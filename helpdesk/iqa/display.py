@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from helpdesk.domain import SampleVerdict
 from helpdesk.extensions import db
 from helpdesk.models import EvidenceRecord, IqaSample, IqaSampleItem
 
@@ -75,7 +76,9 @@ class SampleRow:
 
 def _row(sample: IqaSample) -> SampleRow:
     verdicts = [i.verdict for i in sample.items]
-    return SampleRow(sample, verdicts.count("agree"), verdicts.count("disagree"))
+    return SampleRow(
+        sample, verdicts.count(SampleVerdict.AGREE), verdicts.count(SampleVerdict.DISAGREE)
+    )
 
 
 def samples_page(

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from helpdesk.domain import Role
+from helpdesk.domain import CodeKind, EvidenceStatus, Role, SampleVerdict
 from helpdesk.evidence.redaction import RedactionContext, portfolio_context
 from helpdesk.extensions import db
 from helpdesk.frameworks import METHODS, catalogue
@@ -37,8 +37,8 @@ from helpdesk.models.evidence import learner_assessors
 from helpdesk.models.types import utcnow
 from helpdesk.refusals import Refusal
 
-DECIDED = ("accepted", "rejected")
-VERDICTS = {"agree": "Agree", "disagree": "Disagree"}
+DECIDED = (EvidenceStatus.ACCEPTED, EvidenceStatus.REJECTED)
+VERDICTS: dict[str, str] = {SampleVerdict.AGREE: "Agree", SampleVerdict.DISAGREE: "Disagree"}
 SIZE_MAX = 100
 COMMENT_MAX = 2000
 # The same sample asked for twice this close together is one double-click.
@@ -100,8 +100,8 @@ def assessors_with_counts(exclude: User | None = None) -> list[AssessorDecisions
     for user in users:
         if exclude is not None and user.id == exclude.id:
             continue
-        accepted, last_a = found.get((user.id, "accepted"), (0, None))
-        rejected, last_r = found.get((user.id, "rejected"), (0, None))
+        accepted, last_a = found.get((user.id, EvidenceStatus.ACCEPTED), (0, None))
+        rejected, last_r = found.get((user.id, EvidenceStatus.REJECTED), (0, None))
         last = max((d for d in (last_a, last_r) if d is not None), default=None)
         out.append(AssessorDecisions(user, accepted, rejected, learners.get(user.id, 0), last))
     return out
@@ -178,7 +178,7 @@ def pool(request: SampleRequest) -> list[EvidenceRecord]:
                     & exists().where(
                         EvidenceCode.evidence_id == EvidenceRecord.id,
                         EvidenceCode.code == code,
-                        EvidenceCode.kind == "pc",
+                        EvidenceCode.kind == CodeKind.PC,
                         EvidenceCode.untagged_at.is_(None),
                     )
                     for fw, code in wanted
@@ -205,7 +205,7 @@ def snapshot(record: EvidenceRecord, context: RedactionContext) -> dict[str, Any
         "framework": record.framework,
         "reference": ticket.reference if ticket is not None else "",
         "summary": context.redact(record.summary),
-        "pcs": [c.code for c in record.live_codes if c.kind == "pc"],
+        "pcs": [c.code for c in record.live_codes if c.is_pc],
         "method": record.method,
         "method_name": METHODS.get(record.method, record.method),
         "status": record.status,
@@ -315,7 +315,7 @@ def record_verdict(item: IqaSampleItem, iqa: User, verdict: str, comment: str) -
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise SampleError(f"The comment must be at most {COMMENT_MAX:,} characters.", "comment")
-    if verdict == "disagree" and not comment:
+    if verdict == SampleVerdict.DISAGREE and not comment:
         raise SampleError("Say why you disagree: the assessor will read it.", "comment")
     item.verdict = verdict
     item.comment = comment

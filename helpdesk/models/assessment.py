@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from helpdesk.domain import Judgement, KnowledgeOutcome
 from helpdesk.extensions import Model
 from helpdesk.idempotency import Idempotent
 from helpdesk.models.ticket import Ticket, TicketEvent
@@ -37,7 +38,7 @@ class Observation(Idempotent, Model):
     activity: Mapped[str] = mapped_column(Text, default="")
     codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     # met / not_met: the assessor's judgement of the observed PCs
-    judgement: Mapped[str] = mapped_column(String(10), default="met")
+    judgement: Mapped[str] = mapped_column(String(10), default=Judgement.MET)
     comments: Mapped[str] = mapped_column(Text, default="")
     learner_comments: Mapped[str] = mapped_column(Text, default="")
     assessor_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -57,6 +58,10 @@ class Observation(Idempotent, Model):
     @property
     def confirmed(self) -> bool:
         return self.assessor_confirmed_at is not None and self.learner_confirmed_at is not None
+
+    @property
+    def is_met(self) -> bool:
+        return self.judgement == Judgement.MET
 
 
 class ObservationPin(Idempotent, Model):
@@ -92,7 +97,7 @@ class KnowledgeRecord(Idempotent, Model):
     questions: Mapped[str] = mapped_column(Text, default="")
     answers: Mapped[str] = mapped_column(Text, default="")
     # pending (a written answer awaiting marking) / met / not_met
-    outcome: Mapped[str] = mapped_column(String(10), default="pending")
+    outcome: Mapped[str] = mapped_column(String(10), default=KnowledgeOutcome.PENDING)
     feedback: Mapped[str] = mapped_column(Text, default="")
     assessor_initials: Mapped[str] = mapped_column(String(8), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -100,6 +105,15 @@ class KnowledgeRecord(Idempotent, Model):
 
     learner: Mapped[User] = relationship(foreign_keys=[learner_id])
     assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
+
+    @property
+    def is_pending(self) -> bool:
+        """A written answer not marked yet."""
+        return self.outcome == KnowledgeOutcome.PENDING
+
+    @property
+    def is_met(self) -> bool:
+        return self.outcome == KnowledgeOutcome.MET
 
 
 class SignOff(Model):
@@ -114,6 +128,8 @@ class SignOff(Model):
     learner_declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assessor_declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The framework rule version the unit was signed off under (it is judged by it).
+    rule_version: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     learner: Mapped[User] = relationship(foreign_keys=[learner_id])

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from helpdesk.domain import CodeKind, EvidenceStatus
 from helpdesk.extensions import Model
 from helpdesk.idempotency import Idempotent
 from helpdesk.models.problem import ProblemEvent
@@ -31,6 +32,9 @@ class LearnerProfile(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     framework: Mapped[str] = mapped_column(String(8), default="A")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The framework rule version they are assessed against; empty: the one in force at
+    # started_at. Changed only by an assessor moving them on (evidence.rule_versions).
+    rule_version: Mapped[int | None]
 
     user: Mapped[User] = relationship(lazy="joined")
     assessors: Mapped[list[User]] = relationship(secondary=learner_assessors, lazy="selectin")
@@ -45,6 +49,31 @@ class FrameworkRule(Model):
     must_observe: Mapped[list[str]] = mapped_column(JSON, default=list)
     tickets_per_pc: Mapped[int | None]
     min_days: Mapped[int | None]
+    # Evidence methods that count for PCs (empty: every method); version: the newest
+    # FrameworkRuleVersion's number (1 before any versioned change).
+    methods: Mapped[list[str] | None] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+class FrameworkRuleVersion(Model):
+    """One framework rule as it stood from ``changed_at``: a row per change, never edited,
+    so a learner enrolled (or a unit signed off) under it keeps being judged by it."""
+
+    __tablename__ = "framework_rule_versions"
+    __table_args__ = (UniqueConstraint("framework", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework: Mapped[str] = mapped_column(String(8))
+    number: Mapped[int]
+    must_observe: Mapped[list[str]] = mapped_column(JSON, default=list)
+    methods: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tickets_per_pc: Mapped[int]
+    min_days: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    changed_by: Mapped[User | None] = relationship()
 
 
 class EvidenceRecord(Model):
@@ -73,7 +102,7 @@ class EvidenceRecord(Model):
     summary: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text, default="")
     # pending → accepted | rejected; decided records are immutable (a re-decision is new).
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=EvidenceStatus.PENDING)
     assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assessor_initials: Mapped[str] = mapped_column(String(8), default="")
     feedback: Mapped[str] = mapped_column(Text, default="")
@@ -101,7 +130,19 @@ class EvidenceRecord(Model):
 
     @property
     def decided(self) -> bool:
-        return self.status != "pending"
+        return self.status != EvidenceStatus.PENDING
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == EvidenceStatus.PENDING
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == EvidenceStatus.ACCEPTED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == EvidenceStatus.REJECTED
 
 
 class EvidenceCode(Model):
@@ -116,11 +157,23 @@ class EvidenceCode(Model):
     )
     code: Mapped[str] = mapped_column(String(16))
     # pc, knowledge (inferred: supporting only) or scope
-    kind: Mapped[str] = mapped_column(String(10), default="pc")
+    kind: Mapped[str] = mapped_column(String(10), default=CodeKind.PC)
     untagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     untag_reason: Mapped[str] = mapped_column(Text, default="")
 
     evidence: Mapped[EvidenceRecord] = relationship(back_populates="codes")
+
+    @property
+    def is_pc(self) -> bool:
+        return self.kind == CodeKind.PC
+
+    @property
+    def is_knowledge(self) -> bool:
+        return self.kind == CodeKind.KNOWLEDGE
+
+    @property
+    def is_scope(self) -> bool:
+        return self.kind == CodeKind.SCOPE
 
 
 class WitnessTestimony(Model):

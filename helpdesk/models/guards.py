@@ -10,6 +10,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, object_session, scoped_session
 
 from helpdesk.models.audit import AuditEntry
+from helpdesk.models.evidence import FrameworkRuleVersion
 from helpdesk.models.problem import ProblemEvent
 from helpdesk.models.ticket import TicketEvent
 
@@ -42,6 +43,7 @@ def _is_erasure(session: Session, target: Any) -> bool:
 
 
 @event.listens_for(AuditEntry, "before_update")
+@event.listens_for(FrameworkRuleVersion, "before_update")
 @event.listens_for(ProblemEvent, "before_update")
 @event.listens_for(TicketEvent, "before_update")
 def _refuse_event_update(_mapper: Any, _connection: Any, target: Any) -> None:

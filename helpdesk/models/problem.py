@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from helpdesk.domain import ProblemStatus
+from helpdesk.domain import ApprovalState, ProblemStatus
 from helpdesk.extensions import Model
 from helpdesk.idempotency import Idempotent
 from helpdesk.models.ticket import Category, Ticket
@@ -75,6 +75,24 @@ class ProblemRecord(Idempotent, Model):
     def is_closed(self) -> bool:
         return self.status == ProblemStatus.CLOSED
 
+    @property
+    def is_new(self) -> bool:
+        """Open with no solution chosen yet."""
+        return self.status == ProblemStatus.OPEN
+
+    @property
+    def is_editable(self) -> bool:
+        """Solutions may still be added or chosen (nothing approved yet)."""
+        return self.status in (ProblemStatus.OPEN, ProblemStatus.SOLUTION_CHOSEN)
+
+    @property
+    def is_solution_chosen(self) -> bool:
+        return self.status == ProblemStatus.SOLUTION_CHOSEN
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == ProblemStatus.APPROVED
+
 
 class ProblemLink(Model):
     """A ticket belongs to at most one problem record."""
@@ -134,7 +152,7 @@ class ProblemApproval(Model):
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cost_minor: Mapped[int]
-    state: Mapped[str] = mapped_column(String(12), default="pending")
+    state: Mapped[str] = mapped_column(String(12), default=ApprovalState.PENDING)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -142,6 +160,26 @@ class ProblemApproval(Model):
     solution: Mapped[CandidateSolution] = relationship(back_populates="approvals")
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == ApprovalState.PENDING
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state == ApprovalState.APPROVED
+
+    @property
+    def is_refused(self) -> bool:
+        return self.state == ApprovalState.REFUSED
+
+    @property
+    def is_void(self) -> bool:
+        return self.state == ApprovalState.VOID
+
+    @property
+    def is_decided(self) -> bool:
+        return self.state in (ApprovalState.APPROVED, ApprovalState.REFUSED)
 
 
 class ProblemEvent(Idempotent, Model):

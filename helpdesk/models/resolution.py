@@ -59,12 +59,34 @@ class Option(Model):
         return self.state == OptionState.DRAFT
 
     @property
+    def is_draft(self) -> bool:
+        return self.state == OptionState.DRAFT
+
+    @property
     def is_offered(self) -> bool:
         return self.state == OptionState.OFFERED
 
     @property
+    def is_agreed(self) -> bool:
+        return self.state == OptionState.AGREED
+
+    @property
+    def is_implemented(self) -> bool:
+        return self.state == OptionState.IMPLEMENTED
+
+    @property
+    def is_set_aside(self) -> bool:
+        """Declined by the customer or withdrawn when another option was agreed."""
+        return self.state in (OptionState.DECLINED, OptionState.WITHDRAWN)
+
+    @property
+    def is_shown_to_customer(self) -> bool:
+        """Offered, agreed or implemented: the customer has seen it."""
+        return self.state in (OptionState.OFFERED, OptionState.AGREED, OptionState.IMPLEMENTED)
+
+    @property
     def current_approval(self) -> Approval | None:
-        live = [a for a in self.approvals if a.is_pending or a.state == ApprovalState.APPROVED]
+        live = [a for a in self.approvals if a.is_pending or a.is_approved]
         return live[-1] if live else None
 
     @property
@@ -93,6 +115,10 @@ class Confirmation(Model):
     option: Mapped[Option] = relationship(back_populates="confirmations")
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     colleague: Mapped[User] = relationship(foreign_keys=[colleague_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == ConfirmationState.PENDING
 
 
 class Approval(Model):
@@ -123,8 +149,17 @@ class Approval(Model):
         return self.state == ApprovalState.PENDING
 
     @property
+    def is_approved(self) -> bool:
+        return self.state == ApprovalState.APPROVED
+
+    @property
     def is_decided(self) -> bool:
         return self.state in (ApprovalState.APPROVED, ApprovalState.REFUSED)
+
+    @property
+    def is_live(self) -> bool:
+        """Pending or approved: it still speaks for the option (void and refused do not)."""
+        return self.state in (ApprovalState.PENDING, ApprovalState.APPROVED)
 
 
 class Promise(Model):
@@ -153,6 +188,14 @@ class Promise(Model):
     @property
     def is_open(self) -> bool:
         return self.state == PromiseState.OPEN
+
+    @property
+    def is_kept(self) -> bool:
+        return self.state == PromiseState.KEPT
+
+    @property
+    def is_broken(self) -> bool:
+        return self.state == PromiseState.BROKEN
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         return self.is_open and self.due_at < (now or utcnow())

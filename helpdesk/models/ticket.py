@@ -62,6 +62,8 @@ class Ticket(Model):
     possible_repeat: Mapped[bool] = mapped_column(default=False)
     # Demo and training tickets: shown, never counted as real evidence.
     is_simulated: Mapped[bool] = mapped_column(default=False)
+    # Flagged by staff as training or role play (TrainingKind): its evidence never counts.
+    training_kind: Mapped[str | None] = mapped_column(String(16))
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -100,6 +102,24 @@ class Ticket(Model):
     @property
     def is_open(self) -> bool:
         return self.status not in CLOSED_STATUSES
+
+    @property
+    def is_new(self) -> bool:
+        return self.status == Status.NEW
+
+    @property
+    def is_awaiting_customer(self) -> bool:
+        return self.status == Status.AWAITING_CUSTOMER
+
+    @property
+    def is_resolved(self) -> bool:
+        """Resolved and waiting for the customer's confirmation."""
+        return self.status == Status.RESOLVED
+
+    @property
+    def is_resolvable(self) -> bool:
+        """Acknowledged, or the agreed option under way: resolve() accepts it."""
+        return self.status in (Status.ACKNOWLEDGED, Status.AGREED, Status.IN_PROGRESS)
 
     @property
     def reference(self) -> str:

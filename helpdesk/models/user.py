@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.domain import STAFF_ROLES, Role
@@ -24,6 +24,8 @@ class User(UserMixin, Idempotent, Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Customers may be another department of the same organisation.
     is_internal_customer: Mapped[bool] = mapped_column(default=False)
+    # A customer account kept for practice: tickets it raises are training tickets.
+    is_training_account: Mapped[bool] = mapped_column(default=False, server_default=false())
     department: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(40))
     # Limit of authority in minor units (pence): the most this person may offer alone.
@@ -110,3 +112,5 @@ class UserSession(Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_agent: Mapped[str] = mapped_column(String(255), default="")
+    # A hash of the browser's long-lived device cookie: who shares a device (training.py).
+    device: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -65,19 +65,7 @@ def send_due(now: datetime | None = None, batch: int = 100) -> SendReport:
         db.session.commit()
         return SendReport(0, 0)
     if not config.get("MAIL_SERVER"):
-        for message in messages:
-            log.info(
-                "Mail (no MAIL_SERVER set) to %s: %s\n%s",
-                message.to_email,
-                message.subject,
-                message.body,
-            )
-            message.sent_at = now
-        db.session.commit()
-        return SendReport(len(messages), 0)
-
-    sent = failed = 0
-    done: set[int] = set()
+        return _log_instead(messages, now)
     try:
         smtp = smtplib.SMTP(config["MAIL_SERVER"], config.get("MAIL_PORT", 25), timeout=10)
     except (OSError, smtplib.SMTPException) as exc:
@@ -86,19 +74,43 @@ def send_due(now: datetime | None = None, batch: int = 100) -> SendReport:
         db.session.commit()
         return SendReport(0, len(messages))
     try:
+        return _send_over(smtp, messages, now)
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+
+
+def _log_instead(messages: list[OutboxMessage], now: datetime) -> SendReport:
+    """No mail server (development, the demo): the log shows what would have gone."""
+    for message in messages:
+        log.info(
+            "Mail (no MAIL_SERVER set) to %s: %s\n%s",
+            message.to_email,
+            message.subject,
+            message.body,
+        )
+        message.sent_at = now
+    db.session.commit()
+    return SendReport(len(messages), 0)
+
+
+def _send_over(smtp: smtplib.SMTP, messages: list[OutboxMessage], now: datetime) -> SendReport:
+    """Send each message on an open connection, recording each outcome as it happens."""
+    config = current_app.config
+    sent = failed = 0
+    done: set[int] = set()
+    try:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
         for message in messages:
-            try:
-                smtp.send_message(_as_email(message, config["MAIL_FROM"]))
-            except (OSError, smtplib.SMTPException) as exc:
-                _failed(message, now, exc)
-                failed += 1
-            else:
-                message.sent_at = utcnow()
+            if _send_one(smtp, message, now, config["MAIL_FROM"]):
                 sent += 1
+            else:
+                failed += 1
             done.add(message.id)
             # Commit as we go: a crash mid-batch must not resend what already went.
             db.session.commit()
@@ -109,12 +121,18 @@ def send_due(now: datetime | None = None, batch: int = 100) -> SendReport:
                 _failed(message, now, exc)
                 failed += 1
         db.session.commit()
-    finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            pass
     return SendReport(sent, failed)
+
+
+def _send_one(smtp: smtplib.SMTP, message: OutboxMessage, now: datetime, sender: str) -> bool:
+    """True when the server took the message; a refusal of this one alone is recorded."""
+    try:
+        smtp.send_message(_as_email(message, sender))
+    except (OSError, smtplib.SMTPException) as exc:
+        _failed(message, now, exc)
+        return False
+    message.sent_at = utcnow()
+    return True
 
 
 def _failed(message: OutboxMessage, now: datetime, exc: BaseException) -> None:

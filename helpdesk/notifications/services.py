@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
-from helpdesk.domain import Role
+from helpdesk.domain import NotificationKind, Role
 from helpdesk.extensions import db
 from helpdesk.models import Notification, OutboxMessage, Ticket, User, UserRole
 
@@ -34,7 +34,7 @@ def customer_ticket_path(ticket: Ticket) -> str:
 
 def notify_staff(
     users: Iterable[User | None],
-    kind: str,
+    kind: NotificationKind,
     text: str,
     *,
     ticket: Ticket | None = None,
@@ -63,7 +63,9 @@ def notify_staff(
     return made
 
 
-def notify_customer(ticket: Ticket, kind: str, subject: str, body: str) -> OutboxMessage | None:
+def notify_customer(
+    ticket: Ticket, kind: NotificationKind, subject: str, body: str
+) -> OutboxMessage | None:
     """Email the ticket's customer, with a link to the ticket."""
     customer = ticket.customer
     if customer is None or not customer.email:
@@ -78,7 +80,7 @@ def notify_customer(ticket: Ticket, kind: str, subject: str, body: str) -> Outbo
 
 
 def queue_email(
-    to_email: str, subject: str, body: str, *, kind: str, ticket: Ticket | None = None
+    to_email: str, subject: str, body: str, *, kind: NotificationKind, ticket: Ticket | None = None
 ) -> OutboxMessage:
     message = OutboxMessage(
         to_email=to_email, subject=subject[:255], body=body, kind=kind, ticket=ticket

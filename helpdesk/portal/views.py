@@ -119,7 +119,7 @@ def _ticket_page(
     message: str | None = None,
 ) -> tuple[str, int]:
     form.idempotency_key.data = new_idempotency_key()
-    offered = [o for o in options_for(ticket) if o.state in ("offered", "agreed", "implemented")]
+    offered = [o for o in options_for(ticket) if o.is_shown_to_customer]
     decline_forms = {
         o.id: (decline[1] if decline and decline[0] == o.id else DeclineOptionForm(formdata=None))
         for o in offered

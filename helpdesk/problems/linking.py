@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable
 
 from sqlalchemy import case, select
 
+from helpdesk.domain import ProblemStatus
 from helpdesk.extensions import db
 from helpdesk.models import ProblemLink, ProblemRecord, Ticket, User
 from helpdesk.problems.services import ProblemError, create_problem, link_tickets
@@ -33,7 +34,7 @@ def problem_ids_for(ticket_ids: Collection[int]) -> dict[int, int]:
 
 def open_problems(category_id: int | None, limit: int = 100) -> list[ProblemRecord]:
     """Open problem records to link to: the ticket's category first, newest first."""
-    stmt = select(ProblemRecord).where(ProblemRecord.status != "closed")
+    stmt = select(ProblemRecord).where(ProblemRecord.status != ProblemStatus.CLOSED)
     if category_id is not None:
         same_first = case((ProblemRecord.category_id == category_id, 0), else_=1)
         stmt = stmt.order_by(same_first, ProblemRecord.id.desc())
@@ -49,7 +50,7 @@ def suggested_problem(similar: Iterable[Similar]) -> ProblemRecord | None:
         return None
     return db.session.scalar(
         select(ProblemRecord)
-        .where(ProblemRecord.id.in_(sorted(held)), ProblemRecord.status != "closed")
+        .where(ProblemRecord.id.in_(sorted(held)), ProblemRecord.status != ProblemStatus.CLOSED)
         .order_by(ProblemRecord.id.desc())
         .limit(1)
     )

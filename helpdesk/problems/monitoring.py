@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from helpdesk.domain import ProblemStatus
+from helpdesk.domain import ProblemEventKind, ProblemStatus
 from helpdesk.models import ProblemRecord, User
 from helpdesk.models.types import utcnow
 from helpdesk.problems.services import ProblemError, _commit, _text, move_problem
@@ -14,11 +14,11 @@ from helpdesk.settings import get_int
 
 def put_live(problem: ProblemRecord, actor: User, note: str) -> None:
     """The approved solution is in place: monitoring starts now."""
-    if problem.status != "approved":
+    if not problem.is_approved:
         raise ProblemError("Only an approved solution can go live.")
     note = _text(note, "note", "What was done", 2000)
     problem.solution_live_at = utcnow()
-    move_problem(problem, ProblemStatus.LIVE, actor, "solution_live", note)
+    move_problem(problem, ProblemStatus.LIVE, actor, ProblemEventKind.SOLUTION_LIVE, note)
     _commit()
 
 
@@ -103,5 +103,5 @@ def close(problem: ProblemRecord, actor: User, reason: str = "") -> None:
         raise ProblemError("Keep the reason under 2,000 characters.", "reason")
     problem.closed_at = utcnow()
     problem.close_reason = reason
-    move_problem(problem, ProblemStatus.CLOSED, actor, "closed", reason)
+    move_problem(problem, ProblemStatus.CLOSED, actor, ProblemEventKind.CLOSED, reason)
     _commit()

@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from helpdesk.actions import fragment_or_redirect, run_action
+from helpdesk.domain import ProblemEventKind, ProblemStatus
 from helpdesk.evidence.badges import problem_event_badges
 from helpdesk.extensions import db
 from helpdesk.formatting import when
@@ -42,26 +43,26 @@ from helpdesk.tickets.forms import VersionedForm
 Result = tuple[str, int] | Response
 
 STATUS_LABELS = {
-    "open": "Open",
-    "solution_chosen": "Solution chosen",
-    "approved": "Solution approved",
-    "live": "Live: monitoring",
-    "closed": "Closed",
+    ProblemStatus.OPEN: "Open",
+    ProblemStatus.SOLUTION_CHOSEN: "Solution chosen",
+    ProblemStatus.APPROVED: "Solution approved",
+    ProblemStatus.LIVE: "Live: monitoring",
+    ProblemStatus.CLOSED: "Closed",
 }
 
 EVENT_LABELS = {
-    "created": "opened the problem record",
-    "tickets_linked": "linked tickets",
-    "authority_alerted": "alerted the supervisors",
-    "root_cause": "updated the suspected root cause",
-    "solution_added": "added a candidate solution",
-    "solution_chosen": "chose the solution",
-    "approval_requested": "asked for approval",
-    "solution_approved": "approved the solution",
-    "solution_refused": "refused the solution",
-    "action": "recorded an action",
-    "solution_live": "put the solution live",
-    "closed": "closed the problem record",
+    ProblemEventKind.CREATED: "opened the problem record",
+    ProblemEventKind.TICKETS_LINKED: "linked tickets",
+    ProblemEventKind.AUTHORITY_ALERTED: "alerted the supervisors",
+    ProblemEventKind.ROOT_CAUSE: "updated the suspected root cause",
+    ProblemEventKind.SOLUTION_ADDED: "added a candidate solution",
+    ProblemEventKind.SOLUTION_CHOSEN: "chose the solution",
+    ProblemEventKind.APPROVAL_REQUESTED: "asked for approval",
+    ProblemEventKind.SOLUTION_APPROVED: "approved the solution",
+    ProblemEventKind.SOLUTION_REFUSED: "refused the solution",
+    ProblemEventKind.ACTION: "recorded an action",
+    ProblemEventKind.SOLUTION_LIVE: "put the solution live",
+    ProblemEventKind.CLOSED: "closed the problem record",
 }
 
 STALE = (
@@ -174,7 +175,7 @@ def context(problem: ProblemRecord, posted: dict[str, FlaskForm] | None = None) 
         "chosen": problem.chosen_solution,
         "approval": approval,
         "may_decide": approval is not None and solutions.can_decide(current_user, approval),
-        "actions": [e for e in problem.events if e.kind == "action"],
+        "actions": [e for e in problem.events if e.kind == ProblemEventKind.ACTION],
         "watch": monitoring.progress(problem, now),
         "monitoring_days": get_int("monitoring_days"),
         "events": problem.events,

@@ -13,7 +13,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
-from helpdesk.domain import ProblemStatus
+from helpdesk.domain import (
+    ListFilter,
+    NotificationKind,
+    ProblemEventKind,
+    ProblemStatus,
+    TicketEventKind,
+)
 from helpdesk.evidence.capture import capture_problem_event
 from helpdesk.extensions import db
 from helpdesk.idempotency import commit_or_first, first_made, flush_or_first, replayed
@@ -63,7 +69,7 @@ def move_problem(
     problem: ProblemRecord,
     to: ProblemStatus,
     actor: User | None,
-    kind: str,
+    kind: ProblemEventKind,
     body: str = "",
     **data: Any,
 ) -> ProblemEvent:
@@ -80,7 +86,7 @@ def move_problem(
 def _event(
     problem: ProblemRecord,
     actor: User | None,
-    kind: str,
+    kind: ProblemEventKind,
     body: str = "",
     *,
     idempotency_key: str | None = None,
@@ -138,13 +144,13 @@ def _alert(problem: ProblemRecord, actor: User, why: str) -> None:
     text = f"{problem.reference} “{problem.title}”: {why} ({count} linked tickets)."
     notify_staff(
         authorities_for(problem.category),
-        "repeat_alert",
+        NotificationKind.REPEAT_ALERT,
         text + ("\nLatest:\n" + lines if lines else ""),
         url=f"/staff/problems/{problem.id}",
         email=True,
     )
     problem.alerted_at_count = count
-    _event(problem, actor, "authority_alerted", text, count=count)
+    _event(problem, actor, ProblemEventKind.AUTHORITY_ALERTED, text, count=count)
 
 
 def _link(problem: ProblemRecord, actor: User, tickets: Sequence[Ticket]) -> list[Ticket]:
@@ -162,7 +168,7 @@ def _link(problem: ProblemRecord, actor: User, tickets: Sequence[Ticket]) -> lis
         record_event(
             ticket,
             actor,
-            "linked_to_problem",
+            TicketEventKind.LINKED_TO_PROBLEM,
             body=f"Linked to {problem.reference}: {problem.title}",
             data={"problem_id": problem.id},
         )
@@ -203,7 +209,7 @@ def create_problem(
     db.session.add(problem)
     if (first := flush_or_first(ProblemRecord, idempotency_key)) is not None:
         return replayed(first, first.created_by_id == actor.id, ProblemError)
-    _event(problem, actor, "created", title)
+    _event(problem, actor, ProblemEventKind.CREATED, title)
     _link(problem, actor, tickets)
     db.session.flush()
     _alert(problem, actor, "a new problem record was opened")
@@ -223,7 +229,7 @@ def link_tickets(problem: ProblemRecord, actor: User, tickets: Sequence[Ticket])
         _event(
             problem,
             actor,
-            "tickets_linked",
+            ProblemEventKind.TICKETS_LINKED,
             ", ".join(t.reference for t in linked),
             ticket_ids=[t.id for t in linked],
         )
@@ -238,7 +244,7 @@ def link_tickets(problem: ProblemRecord, actor: User, tickets: Sequence[Ticket])
 def update_root_cause(problem: ProblemRecord, actor: User, root_cause: str) -> None:
     root_cause = _text(root_cause, "root_cause", "The suspected root cause", 4000)
     problem.root_cause = root_cause
-    _event(problem, actor, "root_cause", root_cause)
+    _event(problem, actor, ProblemEventKind.ROOT_CAUSE, root_cause)
     _commit()
 
 
@@ -259,20 +265,22 @@ def record_action(
         return first
     text = _text(text, "text", "The action", 2000)
     with db.session.no_autoflush:  # a racing replay's key shows at the commit, not midway
-        event = _event(problem, actor, "action", text, idempotency_key=idempotency_key)
+        event = _event(
+            problem, actor, ProblemEventKind.ACTION, text, idempotency_key=idempotency_key
+        )
     if (first := commit_or_first(ProblemEvent, idempotency_key)) is not None:
         return replayed(first, first.problem_id == problem.id, ProblemError)
     return event
 
 
 def problems_page(
-    status: str = "open", before: int | None = None, size: int = 25
+    status: str = ListFilter.OPEN, before: int | None = None, size: int = 25
 ) -> list[ProblemRecord]:
     stmt = select(ProblemRecord)
-    if status == "open":
-        stmt = stmt.where(ProblemRecord.status != "closed")
-    elif status == "closed":
-        stmt = stmt.where(ProblemRecord.status == "closed")
+    if status == ListFilter.OPEN:
+        stmt = stmt.where(ProblemRecord.status != ProblemStatus.CLOSED)
+    elif status == ListFilter.CLOSED:
+        stmt = stmt.where(ProblemRecord.status == ProblemStatus.CLOSED)
     if before:
         stmt = stmt.where(ProblemRecord.id < before)
     return list(db.session.scalars(stmt.order_by(ProblemRecord.id.desc()).limit(size + 1)))

@@ -8,13 +8,20 @@ from typing import Any
 from sqlalchemy import select
 
 from helpdesk.audit import audit
-from helpdesk.domain import ProblemStatus
+from helpdesk.domain import (
+    ApprovalState,
+    AuditAction,
+    NotificationKind,
+    ProblemEventKind,
+    ProblemStatus,
+)
 from helpdesk.extensions import db
 from helpdesk.formatting import money
 from helpdesk.idempotency import commit_or_first, flush_or_first, replayed
 from helpdesk.models import (
     CandidateSolution,
     ProblemApproval,
+    ProblemEvent,
     ProblemRecord,
     User,
 )
@@ -30,6 +37,40 @@ from helpdesk.problems.services import (
     move_problem,
 )
 from helpdesk.tickets import authority
+
+A = ApprovalState
+K = ProblemEventKind
+
+# A request is decided once; choosing another solution voids a pending one.
+PROBLEM_APPROVAL_TRANSITIONS: dict[ApprovalState, frozenset[ApprovalState]] = {
+    A.PENDING: frozenset({A.APPROVED, A.REFUSED, A.VOID}),
+    A.APPROVED: frozenset(),
+    A.REFUSED: frozenset(),
+    A.VOID: frozenset(),
+}
+
+
+def move_problem_approval(
+    approval: ProblemApproval,
+    to: ApprovalState,
+    actor: User | None,
+    kind: ProblemEventKind | None,
+    body: str = "",
+    **data: Any,
+) -> ProblemEvent | None:
+    """Move the approval to ``to`` if the table allows it, writing the record's event.
+
+    ``kind`` None moves it without an event of its own: a voided request is told by
+    the new choice, an approval by the record's own move to approved.
+
+    :raise ProblemError: when the table does not allow the move.
+    """
+    if to not in PROBLEM_APPROVAL_TRANSITIONS[ApprovalState(approval.state)]:
+        raise ProblemError(f"An approval that is '{approval.state}' cannot move to '{to}'.")
+    approval.state = to
+    if kind is None:
+        return None
+    return _event(approval.solution.problem, actor, kind, body, **data)
 
 
 @dataclass(frozen=True)
@@ -57,7 +98,7 @@ def add_solution(
     """
     if first := _replay_or_check(CandidateSolution, idempotency_key, problem, expected_version):
         return first
-    if problem.status not in ("open", "solution_chosen"):
+    if not problem.is_editable:
         raise ProblemError("The solution is already approved; close or monitor it instead.")
     description = _text(data.description, "description", "The solution", 2000)
     if data.cost_minor < 0:
@@ -88,7 +129,7 @@ def add_solution(
     db.session.add(solution)
     if (first := flush_or_first(CandidateSolution, idempotency_key)) is not None:
         return replayed(first, first.problem_id == problem.id, ProblemError)
-    _event(problem, actor, "solution_added", description, solution_id=solution.id)
+    _event(problem, actor, K.SOLUTION_ADDED, description, solution_id=solution.id)
     if (first := commit_or_first(CandidateSolution, idempotency_key)) is not None:
         return replayed(first, first.problem_id == problem.id, ProblemError)
     return solution
@@ -98,7 +139,7 @@ def choose_solution(problem: ProblemRecord, actor: User, solution: CandidateSolu
     """Pick the best solution, balancing customers' expectations and the organisation."""
     if solution.problem_id != problem.id:
         raise ProblemError("That solution belongs to another problem record.")
-    if problem.status not in ("open", "solution_chosen"):
+    if not problem.is_editable:
         raise ProblemError("A solution was already approved for this problem record.")
     if len(problem.solutions) < 2:
         raise ProblemError("Compare at least two candidate solutions before choosing one.")
@@ -106,13 +147,13 @@ def choose_solution(problem: ProblemRecord, actor: User, solution: CandidateSolu
         other.chosen = other.id == solution.id
     for other in problem.solutions:
         for approval in other.approvals:
-            if approval.state == "pending":
-                approval.state = "void"
+            if approval.is_pending:
+                move_problem_approval(approval, A.VOID, actor, None)
     move_problem(
         problem,
         ProblemStatus.SOLUTION_CHOSEN,
         actor,
-        "solution_chosen",
+        K.SOLUTION_CHOSEN,
         solution.description,
         solution_id=solution.id,
     )
@@ -123,7 +164,7 @@ def can_decide(user: Any, approval: ProblemApproval) -> bool:
     """A decision maker: someone else, whose limit of authority covers the cost."""
     return (
         bool(getattr(user, "is_staff", False))
-        and approval.state == "pending"
+        and approval.is_pending
         and user.id != approval.requested_by_id
         and authority.authority_covers(user, approval.cost_minor, True)
     )
@@ -132,9 +173,9 @@ def can_decide(user: Any, approval: ProblemApproval) -> bool:
 def request_approval(problem: ProblemRecord, actor: User) -> ProblemApproval:
     """Ask a decision maker to approve the chosen solution."""
     solution = problem.chosen_solution
-    if solution is None or problem.status != "solution_chosen":
+    if solution is None or not problem.is_solution_chosen:
         raise ProblemError("Choose a solution before asking for approval.")
-    pending = next((a for a in solution.approvals if a.state == "pending"), None)
+    pending = next((a for a in solution.approvals if a.is_pending), None)
     if pending is not None:
         return pending
     approval = ProblemApproval(
@@ -142,11 +183,11 @@ def request_approval(problem: ProblemRecord, actor: User) -> ProblemApproval:
     )
     db.session.add(approval)
     db.session.flush()
-    _event(problem, actor, "approval_requested", solution.description, approval_id=approval.id)
+    _event(problem, actor, K.APPROVAL_REQUESTED, solution.description, approval_id=approval.id)
     approvers = [u for u in supervisors() if can_decide(u, approval)]
     notify_staff(
         approvers,
-        "problem_approval_requested",
+        NotificationKind.PROBLEM_APPROVAL_REQUESTED,
         f"{actor.name} asks you to approve a solution for {problem.reference} "
         f"({money(solution.cost_minor)}).",
         url=f"/staff/problems/{problem.id}",
@@ -161,7 +202,7 @@ def decide_approval(approval: ProblemApproval, actor: User, *, approve: bool, re
     if not can_decide(actor, approval):
         if actor.id == approval.requested_by_id:
             raise ProblemError("You cannot approve your own request.")
-        if approval.state != "pending":
+        if not approval.is_pending:
             raise ProblemError("This request has already been decided.")
         raise ProblemError(
             f"This needs authority for {money(approval.cost_minor)}; "
@@ -170,31 +211,37 @@ def decide_approval(approval: ProblemApproval, actor: User, *, approve: bool, re
     reason = (reason or "").strip()
     if not approve and not reason:
         raise ProblemError("Give the reason for refusing.", "reason")
-    approval.state = "approved" if approve else "refused"
     approval.reason = reason[:2000]
     approval.decided_by_id = actor.id
     approval.decided_at = utcnow()
     problem = approval.solution.problem
     if approve:
+        move_problem_approval(approval, A.APPROVED, actor, None)
         move_problem(
             problem,
             ProblemStatus.APPROVED,
             actor,
-            "solution_approved",
+            K.SOLUTION_APPROVED,
             reason,
             approval_id=approval.id,
         )
     else:
-        _event(problem, actor, "solution_refused", reason, approval_id=approval.id)
+        move_problem_approval(
+            approval, A.REFUSED, actor, K.SOLUTION_REFUSED, reason, approval_id=approval.id
+        )
     notify_staff(
         [db.session.get(User, approval.requested_by_id)],
-        "problem_approval_decided",
+        NotificationKind.PROBLEM_APPROVAL_DECIDED,
         f"{actor.name} {'approved' if approve else 'refused'} the solution for "
         f"{problem.reference}.",
         url=f"/staff/problems/{problem.id}",
     )
     audit(
-        "problem_approval_decided", actor, approval, decision=approval.state, problem_id=problem.id
+        AuditAction.PROBLEM_APPROVAL_DECIDED,
+        actor,
+        approval,
+        decision=approval.state,
+        problem_id=problem.id,
     )
     _commit()
 
@@ -214,7 +261,7 @@ def approvals_for(user: Any) -> list[ProblemApproval]:
     pending = db.session.scalars(
         select(ProblemApproval)
         .where(
-            ProblemApproval.state == "pending",
+            ProblemApproval.state == ApprovalState.PENDING,
             ProblemApproval.requested_by_id != user.id,
             ProblemApproval.cost_minor <= user.authority_limit_minor,
         )

@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from helpdesk.approvals import views as inbox_views
+from helpdesk.domain import ListFilter
 from helpdesk.extensions import db
 from helpdesk.forms import attach_refusal, category_choices, ensure_key
 from helpdesk.htmx import render, wants_fragment
@@ -35,7 +36,7 @@ from helpdesk.problems.record import (
 from helpdesk.tickets.workflow import StaleTicketError, WorkflowError
 
 PAGE_SIZE = 25
-FILTERS = {"open": "Open", "closed": "Closed", "all": "All"}
+FILTERS = {ListFilter.OPEN: "Open", ListFilter.CLOSED: "Closed", ListFilter.ALL: "All"}
 MAX_ID = 2**31 - 1
 
 
@@ -43,9 +44,9 @@ MAX_ID = 2**31 - 1
 @require(is_staff)
 def problems() -> tuple[str, int]:
     """List problem records, newest first, a page at a time."""
-    status = request.args.get("status", "open")
+    status = request.args.get("status", ListFilter.OPEN)
     if status not in FILTERS:
-        status = "open"
+        status = ListFilter.OPEN
     before = request.args.get("before", type=int)
     if before is not None and not 0 < before <= MAX_ID:
         before = None
@@ -205,7 +206,7 @@ def decide_from_inbox(approval_id: int) -> Result:
         abort(404)
     form = DecisionForm()
     if not solutions.can_decide(current_user, approval):
-        if approval.state != "pending":
+        if not approval.is_pending:
             flash("That request was already decided or voided.", "info")
             return redirect(url_for("approvals.inbox"))
         abort(403)

@@ -1,2 +1,7 @@
-from helpdesk.tickets import proactive_views, resolution_views, views  # noqa: F401 (registers the routes on bp)
+from helpdesk.tickets import (  # noqa: F401 (registers the routes on bp)
+    proactive_views,
+    resolution_views,
+    training_views,
+    views,
+)
 from helpdesk.tickets.blueprint import bp as bp

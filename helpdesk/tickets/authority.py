@@ -17,7 +17,7 @@ def approval_covers(approval: Approval | None, option: Option) -> bool:
     """An approval counts only for the cost and policy status it was given for."""
     return (
         approval is not None
-        and approval.state == "approved"
+        and approval.is_approved
         and approval.cost_minor == option.cost_minor
         and approval.within_policy == option.within_policy
     )
@@ -39,7 +39,7 @@ def can_approve(user: Any, approval: Approval) -> bool:
     """Someone else, with authority covering the cost (and the exception, if it is one)."""
     return (
         bool(getattr(user, "is_staff", False))
-        and approval.state == "pending"
+        and approval.is_pending
         and user.id != approval.requested_by_id
         and authority_covers(user, approval.cost_minor, approval.within_policy)
     )
@@ -61,7 +61,7 @@ def why_not_offer(user: User, option: Option) -> str:
 def why_not_approve(user: User, approval: Approval) -> str:
     if user.id == approval.requested_by_id:
         return "You cannot approve your own request. Someone else must decide it."
-    if approval.state != "pending":
+    if not approval.is_pending:
         return "This request has already been decided or was voided."
     if user.authority_limit_minor < approval.cost_minor:
         return (

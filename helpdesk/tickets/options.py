@@ -8,15 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
 from helpdesk.audit import audit
-from helpdesk.domain import REMEDY_LABELS, Status
+from helpdesk.domain import (
+    REMEDY_LABELS,
+    ApprovalState,
+    AuditAction,
+    ConfirmationState,
+    NotificationKind,
+    OptionState,
+    Status,
+    TicketEventKind,
+)
 from helpdesk.extensions import db
 from helpdesk.formatting import money
 from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
-from helpdesk.models import Approval, Confirmation, Option, Ticket, User
+from helpdesk.models import Approval, Confirmation, Option, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_customer, notify_staff
 from helpdesk.tickets import authority
@@ -29,6 +39,81 @@ MAX_COST_MINOR = 100_000_000  # £1,000,000: anything above is a typing mistake
 
 class AuthorityError(WorkflowError):
     """Beyond the person's limit of authority; the message says the way forward."""
+
+
+OS = OptionState
+K = TicketEventKind
+N = NotificationKind
+
+# Which state may follow which. Agreeing one offered option withdraws the others.
+OPTION_TRANSITIONS: dict[OptionState, frozenset[OptionState]] = {
+    OS.DRAFT: frozenset({OS.OFFERED}),
+    OS.OFFERED: frozenset({OS.AGREED, OS.DECLINED, OS.WITHDRAWN}),
+    OS.AGREED: frozenset({OS.IMPLEMENTED}),
+    OS.IMPLEMENTED: frozenset(),
+    OS.DECLINED: frozenset(),
+    OS.WITHDRAWN: frozenset(),
+}
+
+A = ApprovalState
+
+# A request is decided once; a change of the option voids a pending or approved one.
+APPROVAL_TRANSITIONS: dict[ApprovalState, frozenset[ApprovalState]] = {
+    A.PENDING: frozenset({A.APPROVED, A.REFUSED, A.VOID}),
+    A.APPROVED: frozenset({A.VOID}),
+    A.REFUSED: frozenset(),
+    A.VOID: frozenset(),
+}
+
+
+def move_options(
+    options: Sequence[Option],
+    to: OptionState,
+    actor: User,
+    kind: TicketEventKind | None,
+    *,
+    body: str = "",
+    public: bool = False,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent | None:
+    """Move every option to ``to`` if the table allows it, then write the one event.
+
+    ``kind`` None moves them without an event of their own: options withdrawn when
+    another is agreed are told by that option's event.
+
+    :raise WorkflowError: when the table does not allow the move for one of them.
+    """
+    for option in options:
+        if to not in OPTION_TRANSITIONS[OptionState(option.state)]:
+            raise WorkflowError(f"An option that is '{option.state}' cannot move to '{to}'.")
+    for option in options:
+        option.state = to
+    if kind is None or not options:
+        return None
+    return record_event(options[0].ticket, actor, kind, body=body, public=public, data=data)
+
+
+def move_approval(
+    approval: Approval,
+    to: ApprovalState,
+    actor: User,
+    kind: TicketEventKind | None,
+    *,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+) -> TicketEvent | None:
+    """Move the approval to ``to`` if the table allows it, writing its event.
+
+    ``kind`` None moves it without an event: a voided approval is told by the edit.
+
+    :raise WorkflowError: when the table does not allow the move.
+    """
+    if to not in APPROVAL_TRANSITIONS[ApprovalState(approval.state)]:
+        raise WorkflowError(f"An approval that is '{approval.state}' cannot move to '{to}'.")
+    approval.state = to
+    if kind is None:
+        return None
+    return record_event(approval.option.ticket, actor, kind, body=body, data=data)
 
 
 @dataclass(frozen=True)
@@ -104,7 +189,7 @@ def add_option(
     record_event(
         ticket,
         actor,
-        "option_added",
+        K.OPTION_ADDED,
         body=clean.description,
         data={"option_id": option.id, "both_sides": option.has_both_sides},
     )
@@ -121,8 +206,8 @@ def edit_option(option: Option, actor: User, data: OptionData) -> Option:
     voided = False
     if clean.cost_minor != option.cost_minor or clean.within_policy != option.within_policy:
         for approval in option.approvals:
-            if approval.state in ("pending", "approved"):
-                approval.state = "void"
+            if approval.is_live:
+                move_approval(approval, ApprovalState.VOID, actor, None)
                 approval.decided_at = utcnow()
                 voided = True
     for key, value in clean.__dict__.items():
@@ -130,7 +215,7 @@ def edit_option(option: Option, actor: User, data: OptionData) -> Option:
     record_event(
         option.ticket,
         actor,
-        "option_edited",
+        K.OPTION_EDITED,
         body=clean.description,
         data={
             "option_id": option.id,
@@ -149,21 +234,21 @@ def _pending(ticket: Ticket) -> list[Approval]:
         db.session.scalars(
             select(Approval)
             .join(Option)
-            .where(Option.ticket_id == ticket.id, Approval.state == "pending")
+            .where(Option.ticket_id == ticket.id, Approval.state == ApprovalState.PENDING)
         )
     )
 
 
 def recommend(option: Option, actor: User) -> None:
     """Mark one option as the best for customer and organisation."""
-    if option.state not in ("draft", "offered"):
+    if not (option.is_draft or option.is_offered):
         raise WorkflowError("Only a live option can be recommended.")
     for other in db.session.scalars(select(Option).where(Option.ticket_id == option.ticket_id)):
         other.recommended = other.id == option.id
     record_event(
         option.ticket,
         actor,
-        "option_recommended",
+        K.OPTION_RECOMMENDED,
         body=option.description,
         data={"option_id": option.id},
     )
@@ -176,23 +261,23 @@ def request_confirmation(option: Option, actor: User, colleague: User) -> Confir
         raise WorkflowError("Ask a colleague, not yourself.", "colleague_id")
     if not colleague.is_staff or not colleague.active:
         raise WorkflowError("Choose an active member of staff.", "colleague_id")
-    if option.state in ("declined", "withdrawn"):
+    if option.is_set_aside:
         raise WorkflowError("This option is no longer live.")
     for existing in option.confirmations:
-        if existing.colleague_id == colleague.id and existing.state == "pending":
+        if existing.colleague_id == colleague.id and existing.is_pending:
             return existing
     confirmation = Confirmation(option=option, requested_by=actor, colleague=colleague)
     db.session.add(confirmation)
     record_event(
         option.ticket,
         actor,
-        "confirmation_requested",
+        K.CONFIRMATION_REQUESTED,
         body=option.description,
         data={"option_id": option.id, "colleague": colleague.name},
     )
     notify_staff(
         [colleague],
-        "confirmation_requested",
+        N.CONFIRMATION_REQUESTED,
         f"{actor.name} asks you to confirm an option on {option.ticket.reference}.",
         ticket=option.ticket,
         email=True,
@@ -207,27 +292,27 @@ def decide_confirmation(
     """The colleague confirms the option or challenges it, with a comment."""
     if actor.id != confirmation.colleague_id:
         raise AuthorityError("Only the colleague who was asked can answer this.")
-    if confirmation.state != "pending":
+    if not confirmation.is_pending:
         raise WorkflowError("This has already been answered.")
     comment = (comment or "").strip()
     if not confirm and not comment:
         raise WorkflowError("Say why you challenge it.", "comment")
     if len(comment) > 2000:
         raise WorkflowError("Keep the comment under 2,000 characters.", "comment")
-    confirmation.state = "confirmed" if confirm else "challenged"
+    confirmation.state = ConfirmationState.CONFIRMED if confirm else ConfirmationState.CHALLENGED
     confirmation.comment = comment
     confirmation.decided_at = utcnow()
     ticket = confirmation.option.ticket
     record_event(
         ticket,
         actor,
-        "option_confirmed" if confirm else "option_challenged",
+        K.OPTION_CONFIRMED if confirm else K.OPTION_CHALLENGED,
         body=comment,
         data={"option_id": confirmation.option_id, "requested_by": confirmation.requested_by.name},
     )
     notify_staff(
         [confirmation.requested_by],
-        "confirmation_decided",
+        N.CONFIRMATION_DECIDED,
         f"{actor.name} {'confirmed' if confirm else 'challenged'} an option on {ticket.reference}.",
         ticket=ticket,
     )
@@ -242,14 +327,14 @@ def eligible_approvers(approval: Approval) -> list[User]:
 
 def request_approval(option: Option, actor: User) -> Approval:
     """Ask for an approval to offer an option beyond the requester's authority."""
-    if option.state != "draft":
+    if not option.is_draft:
         raise WorkflowError("Approval can only be asked for an option not yet offered.")
     if not authority.needs_approval(option, actor):
         raise WorkflowError("This option is within your authority: you can offer it yourself.")
     live = option.current_approval
     if live is not None and authority.approval_covers(live, option):
         raise WorkflowError("This option is already approved.")
-    if live is not None and live.state == "pending":
+    if live is not None and live.is_pending:
         return live
     approval = Approval(
         option=option,
@@ -262,7 +347,7 @@ def request_approval(option: Option, actor: User) -> Approval:
     record_event(
         option.ticket,
         actor,
-        "approval_requested",
+        K.APPROVAL_REQUESTED,
         body=option.description,
         data={
             "option_id": option.id,
@@ -274,7 +359,7 @@ def request_approval(option: Option, actor: User) -> Approval:
     _ensure_status(option.ticket, Status.AWAITING_APPROVAL, actor)
     notify_staff(
         eligible_approvers(approval),
-        "approval_requested",
+        N.APPROVAL_REQUESTED,
         f"{actor.name} asks for approval of {money(option.cost_minor)}"
         f"{' (exception to policy)' if not option.within_policy else ''} on "
         f"{option.ticket.reference}.",
@@ -295,15 +380,15 @@ def decide_approval(approval: Approval, actor: User, *, approve: bool, reason: s
         raise WorkflowError("Give the reason for refusing.", "reason")
     if len(reason) > 2000:
         raise WorkflowError("Keep the reason under 2,000 characters.", "reason")
-    approval.state = "approved" if approve else "refused"
     approval.reason = reason
     approval.decided_by = actor
     approval.decided_at = utcnow()
     ticket = approval.option.ticket
-    record_event(
-        ticket,
+    move_approval(
+        approval,
+        A.APPROVED if approve else A.REFUSED,
         actor,
-        "approval_granted" if approve else "approval_refused",
+        K.APPROVAL_GRANTED if approve else K.APPROVAL_REFUSED,
         body=reason,
         data={"option_id": approval.option_id, "approval_id": approval.id},
     )
@@ -313,14 +398,14 @@ def decide_approval(approval: Approval, actor: User, *, approve: bool, reason: s
         _ensure_status(ticket, Status.OPTIONS, actor)
     notify_staff(
         [approval.requested_by],
-        "approval_decided",
+        N.APPROVAL_DECIDED,
         f"{actor.name} {'approved' if approve else 'refused'} your request on "
         f"{ticket.reference}{': ' + reason if reason else ''}.",
         ticket=ticket,
         email=True,
     )
     audit(
-        "approval_decided",
+        AuditAction.APPROVAL_DECIDED,
         actor,
         approval,
         decision=approval.state,
@@ -340,26 +425,27 @@ def offer(ticket: Ticket, actor: User, options: Sequence[Option]) -> None:
     for option in options:
         if option.ticket_id != ticket.id:
             raise WorkflowError("That option belongs to another ticket.", "option_ids")
-        if option.state != "draft":
+        if not option.is_draft:
             raise WorkflowError("Only options not yet offered can be offered.", "option_ids")
         if not authority.can_offer_option(actor, option):
             raise AuthorityError(authority.why_not_offer(actor, option), "option_ids")
     now = utcnow()
     for option in options:
-        option.state = "offered"
         option.offered_at = now
+    # The ticket moves first so its status row precedes the offer in the timeline.
     _ensure_status(ticket, Status.OPTIONS, actor)
-    record_event(
-        ticket,
+    move_options(
+        options,
+        OS.OFFERED,
         actor,
-        "options_offered",
+        K.OPTIONS_OFFERED,
         body="\n".join(f"- {o.description}" for o in options),
         public=True,
         data={"option_ids": [o.id for o in options]},
     )
     notify_customer(
         ticket,
-        "options_offered",
+        N.OPTIONS_OFFERED,
         "Ways to solve your problem",
         "We have worked out how we could solve your problem. Please look at the options "
         "and tell us which you would like.",
@@ -372,22 +458,21 @@ def customer_agree(option: Option, customer: User) -> None:
     ticket = option.ticket
     if ticket.customer_id != customer.id:
         raise AuthorityError("Only the ticket's customer can agree an option.")
-    if option.state != "offered":
+    if not option.is_offered:
         raise WorkflowError("That option is not on offer.")
     if not ticket.is_open:
         raise WorkflowError("This ticket is closed.")
     now = utcnow()
-    option.state = "agreed"
+    others = db.session.scalars(
+        select(Option).where(Option.ticket_id == ticket.id, Option.state == OS.OFFERED)
+    )
+    move_options([o for o in others if o.id != option.id], OS.WITHDRAWN, customer, None)
     option.decided_at = now
-    for other in db.session.scalars(
-        select(Option).where(Option.ticket_id == ticket.id, Option.state == "offered")
-    ):
-        if other.id != option.id:
-            other.state = "withdrawn"
-    record_event(
-        ticket,
+    move_options(
+        [option],
+        OS.AGREED,
         customer,
-        "option_agreed",
+        K.OPTION_AGREED,
         body=option.description,
         public=True,
         data={"option_id": option.id},
@@ -397,7 +482,7 @@ def customer_agree(option: Option, customer: User) -> None:
     transition(ticket, Status.AGREED, customer, public=False)
     notify_staff(
         [ticket.assignee],
-        "option_agreed",
+        N.OPTION_AGREED,
         f"The customer agreed an option on {ticket.reference}.",
         ticket=ticket,
     )
@@ -409,26 +494,26 @@ def customer_decline(option: Option, customer: User, comment: str) -> None:
     ticket = option.ticket
     if ticket.customer_id != customer.id:
         raise AuthorityError("Only the ticket's customer can decline an option.")
-    if option.state != "offered":
+    if not option.is_offered:
         raise WorkflowError("That option is not on offer.")
     if not ticket.is_open:
         # As for agreeing: a closed ticket takes no more answers (options stay "offered").
         raise WorkflowError("This ticket is closed.")
     comment = _text(comment, "comment", "Your comment", 2000)
-    option.state = "declined"
     option.customer_comment = comment
     option.decided_at = utcnow()
-    record_event(
-        ticket,
+    move_options(
+        [option],
+        OS.DECLINED,
         customer,
-        "option_declined",
+        K.OPTION_DECLINED,
         body=comment,
         public=True,
         data={"option_id": option.id},
     )
     notify_staff(
         [ticket.assignee],
-        "option_declined",
+        N.OPTION_DECLINED,
         f"The customer declined an option on {ticket.reference}.",
         ticket=ticket,
     )
@@ -441,19 +526,19 @@ def implement(
     """Carry out the agreed option, saying what was done."""
     ticket = option.ticket
     _check_version(ticket, expected_version)
-    if option.state != "agreed":
+    if not option.is_agreed:
         raise WorkflowError("Only the option the customer agreed can be implemented.")
     if not ticket.is_open:
         # Closing leaves an agreed option "agreed"; acting on it afterwards would email
         # "we have acted on your problem" to a customer told it could not be solved.
         raise WorkflowError("This ticket is closed.")
     note = _text(note, "note", "What was done", 4000)
-    option.state = "implemented"
     option.implemented_at = utcnow()
-    record_event(
-        ticket,
+    move_options(
+        [option],
+        OS.IMPLEMENTED,
         actor,
-        "option_implemented",
+        K.OPTION_IMPLEMENTED,
         body=note,
         public=True,
         data={
@@ -465,7 +550,7 @@ def implement(
     )
     if ticket.status == Status.AGREED:
         transition(ticket, Status.IN_PROGRESS, actor, public=False)
-    notify_customer(ticket, "option_implemented", "We have acted on your problem", note)
+    notify_customer(ticket, N.OPTION_IMPLEMENTED, "We have acted on your problem", note)
     _commit()
 
 

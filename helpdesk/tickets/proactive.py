@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from helpdesk.domain import Channel, Origin, Priority, Role
+from helpdesk.domain import Channel, NotificationKind, Origin, Priority, Role, TicketEventKind
 from helpdesk.extensions import db
 from helpdesk.idempotency import commit_or_first, first_made
 from helpdesk.models import Ticket, TicketEvent, User, UserRole
@@ -76,7 +76,7 @@ def _check(ticket: Ticket) -> None:
 
 
 def steps(ticket: Ticket) -> list[TicketEvent]:
-    return [e for e in ticket.events if e.kind == "proactive_step"]
+    return [e for e in ticket.events if e.kind == TicketEventKind.PROACTIVE_STEP]
 
 
 def record_step(
@@ -90,7 +90,7 @@ def record_step(
     event = record_event(
         ticket,
         actor,
-        "proactive_step",
+        TicketEventKind.PROACTIVE_STEP,
         body=step,
         data={"number": len(steps(ticket)) + 1},
         idempotency_key=idempotency_key,
@@ -152,7 +152,7 @@ def inform(
     event = record_event(
         ticket,
         actor,
-        "proactive_informed",
+        TicketEventKind.PROACTIVE_INFORMED,
         body="\n".join(lines),
         data={
             "user_ids": [u.id for u in chosen],
@@ -170,5 +170,7 @@ def inform(
         summary += [f"- {e.body[:200]}" for e in taken[-5:]]
     else:
         summary.append("No steps recorded yet.")
-    notify_staff(chosen, "proactive_informed", "\n".join(summary), ticket=ticket, email=True)
+    notify_staff(
+        chosen, NotificationKind.PROACTIVE_INFORMED, "\n".join(summary), ticket=ticket, email=True
+    )
     return commit_or_first(TicketEvent, idempotency_key) or event

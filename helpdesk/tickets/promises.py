@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from helpdesk.domain import PromiseState
+from helpdesk.domain import NotificationKind, PromiseState, TicketEventKind
 from helpdesk.extensions import db
 from helpdesk.formatting import when
 from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
@@ -28,7 +28,7 @@ def move_promise(
     promise: Promise,
     to: PromiseState,
     actor: User,
-    kind: str,
+    kind: TicketEventKind,
     *,
     body: str,
     data: dict[str, object],
@@ -84,18 +84,21 @@ def make_promise(
     record_event(
         ticket,
         actor,
-        "promise_made",
+        TicketEventKind.PROMISE_MADE,
         body=f"{description} (by {when(due_at)})",
         public=True,
         data={"promise_id": promise.id, "owner": owner.name, "due_at": due_at.isoformat()},
     )
     if owner.id != actor.id:
         notify_staff(
-            [owner], "promise_assigned", f"You own a promise on {ticket.reference}.", ticket=ticket
+            [owner],
+            NotificationKind.PROMISE_ASSIGNED,
+            f"You own a promise on {ticket.reference}.",
+            ticket=ticket,
         )
     notify_customer(
         ticket,
-        "promise_made",
+        NotificationKind.PROMISE_MADE,
         "What we have promised",
         f"We promise: {description}. Due by {when(due_at)}.",
     )
@@ -109,12 +112,15 @@ def keep_promise(promise: Promise, actor: User) -> None:
         promise,
         PromiseState.KEPT,
         actor,
-        "promise_kept",
+        TicketEventKind.PROMISE_KEPT,
         body=promise.description,
         data={"on_time": promise.closed_at <= promise.due_at},
     )
     notify_customer(
-        promise.ticket, "promise_kept", "We kept our promise", f"Done: {promise.description}."
+        promise.ticket,
+        NotificationKind.PROMISE_KEPT,
+        "We kept our promise",
+        f"Done: {promise.description}.",
     )
     _commit()
 
@@ -131,13 +137,13 @@ def break_promise(promise: Promise, actor: User, reason: str) -> None:
         promise,
         PromiseState.BROKEN,
         actor,
-        "promise_broken",
+        TicketEventKind.PROMISE_BROKEN,
         body=f"{promise.description}: {reason}",
         data={"customer_told": True},
     )
     notify_customer(
         promise.ticket,
-        "promise_broken",
+        NotificationKind.PROMISE_BROKEN,
         "We could not keep a promise",
         f"We promised: {promise.description}. We could not keep it, because: {reason}",
     )
@@ -170,7 +176,7 @@ def flag_overdue(now: datetime | None = None) -> int:
         ticket = promise.ticket
         notify_staff(
             [promise.owner, *supervisors(exclude=promise.owner)],
-            "promise_overdue",
+            NotificationKind.PROMISE_OVERDUE,
             f"Promise overdue on {ticket.reference}: {promise.description} "
             f"(owner {promise.owner.name}).",
             ticket=ticket,

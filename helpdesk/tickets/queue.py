@@ -16,6 +16,8 @@ from helpdesk.domain import (
     ORIGIN_LABELS,
     PRIORITY_LABELS,
     STATUS_LABELS,
+    ListFilter,
+    PromiseState,
     Status,
 )
 from helpdesk.extensions import db
@@ -35,14 +37,19 @@ SLA_FILTERS = {
     "breached": "Target missed",
     "at_risk": "Due within an hour",
 }
-STATUS_FILTERS = {"open": "All open", "closed": "All closed", "any": "Any status", **STATUS_LABELS}
+STATUS_FILTERS = {
+    ListFilter.OPEN: "All open",
+    ListFilter.CLOSED: "All closed",
+    ListFilter.ANY: "Any status",
+    **STATUS_LABELS,
+}
 ASSIGNED_FILTERS = {"anyone": "Anyone", "me": "Assigned to me", "unassigned": "Unassigned"}
 REPEAT_FILTERS = {"": "Any", "1": "Possible repeats not yet linked"}
 
 
 @dataclass(frozen=True)
 class QueueFilters:
-    status: str = "open"
+    status: str = ListFilter.OPEN
     category: int | None = None
     priority: int | None = None
     assigned: str = "anyone"
@@ -69,7 +76,7 @@ class QueueFilters:
 
         priority = number("priority")
         return cls(
-            status=pick("status", STATUS_FILTERS, "open"),
+            status=pick("status", STATUS_FILTERS, ListFilter.OPEN),
             category=number("category"),
             priority=priority if priority in PRIORITY_LABELS else None,
             assigned=pick("assigned", ASSIGNED_FILTERS, "anyone"),
@@ -154,12 +161,37 @@ ORDER = {
 def queue_page(filters: QueueFilters, *, viewer_id: int, page_size: int = 25) -> QueuePage:
     """One page of the queue; fetches one row extra to know whether more follow."""
     stmt = select(Ticket).options(defer(Ticket.description))
-    if filters.status == "open":
-        stmt = stmt.where(Ticket.status.in_(sorted(OPEN_STATUSES)))
-    elif filters.status == "closed":
-        stmt = stmt.where(Ticket.status.in_(sorted(CLOSED_STATUSES)))
-    elif filters.status != "any":
-        stmt = stmt.where(Ticket.status == filters.status)
+    stmt = _where_status(stmt, filters.status)
+    stmt = _where_fields(stmt, filters, viewer_id)
+    stmt = _where_sla(stmt, filters)
+    if filters.repeat:
+        # Marked on arrival and not yet in a problem record.
+        linked = exists().where(ProblemLink.ticket_id == Ticket.id)
+        stmt = stmt.where(Ticket.possible_repeat.is_(True), ~linked)
+    if filters.after:
+        stmt = _after(stmt, filters.sort, filters.after)
+    rows = list(db.session.scalars(stmt.order_by(*ORDER[filters.sort]).limit(page_size + 1)))
+    more = len(rows) > page_size
+    tickets = rows[:page_size]
+    return QueuePage(
+        tickets=tickets,
+        next_cursor=_cursor_of(tickets[-1], filters.sort) if more and tickets else None,
+    )
+
+
+def _where_status(stmt: Select[Any], status: str) -> Select[Any]:
+    """Open and closed stand for groups of statuses; "any" filters nothing."""
+    if status == ListFilter.OPEN:
+        return stmt.where(Ticket.status.in_(sorted(OPEN_STATUSES)))
+    if status == ListFilter.CLOSED:
+        return stmt.where(Ticket.status.in_(sorted(CLOSED_STATUSES)))
+    if status != ListFilter.ANY:
+        return stmt.where(Ticket.status == status)
+    return stmt
+
+
+def _where_fields(stmt: Select[Any], filters: QueueFilters, viewer_id: int) -> Select[Any]:
+    """The filters that match one column each, and the free-text search."""
     if filters.category is not None:
         stmt = stmt.where(Ticket.category_id == filters.category)
     if filters.priority is not None:
@@ -176,27 +208,20 @@ def queue_page(filters: QueueFilters, *, viewer_id: int, page_size: int = 25) ->
         from helpdesk.search import ticket_text_filter
 
         stmt = stmt.where(ticket_text_filter(filters.q))
+    return stmt
+
+
+def _where_sla(stmt: Select[Any], filters: QueueFilters) -> Select[Any]:
+    """Tickets by their service target: running at all, breached, or about to be."""
     if filters.sort == "sla" or filters.sla:
         # Only tickets with a running target have a place in this order.
         stmt = stmt.where(Ticket.sla_due_at.is_not(None))
     if filters.sla == "breached":
-        stmt = stmt.where(Ticket.sla_due_at < utcnow())
-    elif filters.sla == "at_risk":
+        return stmt.where(Ticket.sla_due_at < utcnow())
+    if filters.sla == "at_risk":
         now = utcnow()
-        stmt = stmt.where(Ticket.sla_due_at >= now, Ticket.sla_due_at < now + AT_RISK)
-    if filters.repeat:
-        # Marked on arrival and not yet in a problem record.
-        linked = exists().where(ProblemLink.ticket_id == Ticket.id)
-        stmt = stmt.where(Ticket.possible_repeat.is_(True), ~linked)
-    if filters.after:
-        stmt = _after(stmt, filters.sort, filters.after)
-    rows = list(db.session.scalars(stmt.order_by(*ORDER[filters.sort]).limit(page_size + 1)))
-    more = len(rows) > page_size
-    tickets = rows[:page_size]
-    return QueuePage(
-        tickets=tickets,
-        next_cursor=_cursor_of(tickets[-1], filters.sort) if more and tickets else None,
-    )
+        return stmt.where(Ticket.sla_due_at >= now, Ticket.sla_due_at < now + AT_RISK)
+    return stmt
 
 
 @dataclass
@@ -223,7 +248,11 @@ def needs_you(viewer_id: int, limit: int = 10) -> NeedsYou:
     )
     overdue = db.session.scalars(
         select(Promise)
-        .where(Promise.owner_id == viewer_id, Promise.state == "open", Promise.due_at < utcnow())
+        .where(
+            Promise.owner_id == viewer_id,
+            Promise.state == PromiseState.OPEN,
+            Promise.due_at < utcnow(),
+        )
         .order_by(Promise.due_at)
         .limit(limit)
     )

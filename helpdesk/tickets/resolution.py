@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from helpdesk.domain import Status
+from helpdesk.domain import NotificationKind, Status, TicketEventKind
 from helpdesk.evidence.testimony import (
     check_testimony,
     learner_for,
@@ -66,7 +66,7 @@ def ask_question(
     event = record_event(
         ticket,
         actor,
-        "question",
+        TicketEventKind.QUESTION,
         body=question,
         public=True,
         data={"status_before": before},
@@ -74,7 +74,7 @@ def ask_question(
     )
     if before != Status.AWAITING_CUSTOMER:
         transition(ticket, Status.AWAITING_CUSTOMER, actor, public=False)
-    notify_customer(ticket, "question_asked", "We have a question for you", question)
+    notify_customer(ticket, NotificationKind.QUESTION_ASKED, "We have a question for you", question)
     _commit()
     return event
 
@@ -92,9 +92,16 @@ def offer_route(ticket: Ticket, actor: User, route: Route, note: str = "") -> Ti
     if route.contact:
         body += f"\nHow to reach it: {route.contact}"
     event = record_event(
-        ticket, actor, "route_offered", body=body, public=True, data={"route_id": route.id}
+        ticket,
+        actor,
+        TicketEventKind.ROUTE_OFFERED,
+        body=body,
+        public=True,
+        data={"route_id": route.id},
     )
-    notify_customer(ticket, "route_offered", "Another way to solve your problem", body)
+    notify_customer(
+        ticket, NotificationKind.ROUTE_OFFERED, "Another way to solve your problem", body
+    )
     _commit()
     return event
 
@@ -123,11 +130,11 @@ def escalate(
     if to_user is not None:
         ticket.assignee = to_user
     event = record_event(
-        ticket, actor, "escalated", body=reason, data={"to": holder, "team": to_team}
+        ticket, actor, TicketEventKind.ESCALATED, body=reason, data={"to": holder, "team": to_team}
     )
     notify_staff(
         [to_user],
-        "escalated",
+        NotificationKind.ESCALATED,
         f"{actor.name} escalated {ticket.reference} to you: {reason}",
         ticket=ticket,
         email=True,
@@ -150,13 +157,13 @@ def resolve(
         raise WorkflowError(
             "Resolve once the problem is acknowledged, or the agreed option is under way."
         )
-    event = record_event(ticket, actor, "resolution_check", body=summary, public=True)
+    event = record_event(ticket, actor, TicketEventKind.RESOLUTION_CHECK, body=summary, public=True)
     transition(ticket, Status.RESOLVED, actor, public=False)
     ticket.reopened_at = None  # answered: it no longer jumps the agent's queue
     link = external_url(f"/feedback/{make_feedback_token(ticket)}")
     notify_customer(
         ticket,
-        "resolution_check",
+        NotificationKind.RESOLUTION_CHECK,
         "Is your problem solved?",
         f"{summary}\n\nPlease tell us whether this solved your problem, and how we did:\n"
         f"{link}\n(This link works once, for {link_days()} days, without signing in.)",
@@ -219,7 +226,7 @@ def customer_confirm(
     event = record_event(
         ticket,
         customer,
-        "customer_confirmed" if solved else "customer_reopened",
+        TicketEventKind.CUSTOMER_CONFIRMED if solved else TicketEventKind.CUSTOMER_REOPENED,
         body=comment,
         public=True,
         data={"solved": solved, "rating": rating},
@@ -231,7 +238,7 @@ def customer_confirm(
         ticket.reopened_at = utcnow()
         notify_staff(
             [ticket.assignee],
-            "reopened",
+            NotificationKind.REOPENED,
             f"{ticket.reference} was reopened: {comment[:200]}",
             ticket=ticket,
             email=True,
@@ -287,13 +294,15 @@ def close_unresolved(
     event = record_event(
         ticket,
         actor,
-        "closed_unresolved",
+        TicketEventKind.CLOSED_UNRESOLVED,
         body=body,
         public=True,
         data={"reason": reason, "route_ids": [r.id for r in routes]},
     )
     transition(ticket, Status.CLOSED_UNRESOLVED, actor, public=False)
-    notify_customer(ticket, "closed_unresolved", "We could not solve your problem", body)
+    notify_customer(
+        ticket, NotificationKind.CLOSED_UNRESOLVED, "We could not solve your problem", body
+    )
     _commit()
     return event
 
@@ -310,7 +319,7 @@ def close_unconfirmed(now: datetime, days: int) -> int:
         record_event(
             ticket,
             None,
-            "no_response",
+            TicketEventKind.NO_RESPONSE,
             body=f"No answer to the resolution check within {days} days.",
             public=True,
         )

@@ -31,7 +31,7 @@ from helpdesk.tickets.resolution_forms import (
     RouteOfferForm,
 )
 from helpdesk.tickets.workflow import WorkflowError
-from helpdesk.tickets.workspace import act, colleagues_of, render_workspace
+from helpdesk.tickets.workspace import act, colleagues_of, render_panels
 
 Result = tuple[str, int] | Response
 
@@ -76,6 +76,8 @@ def ask(ticket_id: int) -> Result:
             expected_version=f.version.data,
             idempotency_key=f.idempotency_key.data or None,
         ),
+        # The reply box's default kind follows the latest public update: now this one.
+        also=("reply",),
     )
 
 
@@ -127,7 +129,7 @@ def _option_action(ticket_id: int, option_id: int, action: Any) -> Result:
     def run(ticket: Ticket, _form: Any) -> None:
         action(_option_of(ticket, option_id))
 
-    return act(ticket_id, "offer", OfferForm(), run, validate=False)
+    return act(ticket_id, "offer", OfferForm(), run, validate=False, panel="options")
 
 
 @bp.route("/tickets/<int:ticket_id>/options/<int:option_id>/recommend", methods=["POST"])
@@ -151,9 +153,9 @@ def ask_colleague(ticket_id: int, option_id: int) -> Result:
     form = ColleagueForm()
     form.colleague_id.choices = colleagues_of(current_user.id)
     if not form.validate():
-        ticket = get_ticket_or_404(ticket_id)
-        return render_workspace(
-            ticket,
+        return render_panels(
+            get_ticket_or_404(ticket_id),
+            "options",
             status=422,
             conflict=form.colleague_id.errors[0]
             if form.colleague_id.errors
@@ -233,6 +235,7 @@ def keep_promise(ticket_id: int, promise_id: int) -> Result:
         OfferForm(),
         lambda t, _f: promises.keep_promise(_promise_of(t, promise_id), current_user),
         validate=False,
+        panel="promises",
     )
 
 
@@ -247,6 +250,7 @@ def break_promise(ticket_id: int, promise_id: int) -> Result:
         lambda t, f: promises.break_promise(
             _promise_of(t, promise_id), current_user, f.reason.data
         ),
+        panel="promises",
     )
 
 

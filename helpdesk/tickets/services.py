@@ -19,10 +19,13 @@ from helpdesk.domain import (
     ORIGIN_LABELS,
     PRIORITY_LABELS,
     Channel,
+    NotificationKind,
     Origin,
     Priority,
     Role,
     Status,
+    TicketEventKind,
+    UpdateKind,
 )
 from helpdesk.extensions import db
 from helpdesk.idempotency import commit_or_first, first_made
@@ -42,8 +45,8 @@ from helpdesk.validation import required_text
 SUBJECT_MAX = 200
 TEXT_MAX = 10_000
 UPDATE_KINDS = {
-    "answer": "Answers the customer's request for information",
-    "volunteered": "Volunteered: information they did not ask for",
+    UpdateKind.ANSWER: "Answers the customer's request for information",
+    UpdateKind.VOLUNTEERED: "Volunteered: information they did not ask for",
 }
 
 
@@ -141,7 +144,7 @@ def create_ticket(
         created = record_event(
             ticket,
             created_by,
-            "created",
+            TicketEventKind.CREATED,
             body=description,
             public=customer is not None,
             is_update=False,
@@ -182,7 +185,7 @@ def acknowledge(
     event = record_event(
         ticket,
         actor,
-        "acknowledged",
+        TicketEventKind.ACKNOWLEDGED,
         body=body,
         public=True,
         data={"need": need, "impact": impact, "feeling": feeling},
@@ -199,7 +202,7 @@ def acknowledge(
 def _add_message(
     ticket: Ticket,
     actor: User,
-    kind: str,
+    kind: TicketEventKind,
     body: str,
     *,
     public: bool,
@@ -241,13 +244,13 @@ def reply(
     return _add_message(
         ticket,
         actor,
-        "reply",
+        TicketEventKind.REPLY,
         body,
         public=True,
         idempotency_key=idempotency_key,
         data={"update_kind": update_kind},
         before_commit=lambda event: notify_customer(
-            ticket, "update", "An update on your problem", event.body
+            ticket, NotificationKind.UPDATE, "An update on your problem", event.body
         ),
     )
 
@@ -260,7 +263,9 @@ def add_note(
     idempotency_key: str | None = None,
 ) -> TicketEvent:
     """Add an internal note that only staff can see."""
-    return _add_message(ticket, actor, "note", body, public=False, idempotency_key=idempotency_key)
+    return _add_message(
+        ticket, actor, TicketEventKind.NOTE, body, public=False, idempotency_key=idempotency_key
+    )
 
 
 def customer_reply(
@@ -293,14 +298,14 @@ def customer_reply(
     return _add_message(
         ticket,
         customer,
-        "customer_message",
+        TicketEventKind.CUSTOMER_MESSAGE,
         body,
         public=True,
         idempotency_key=idempotency_key,
         data=data,
         before_commit=lambda _event: notify_staff(
             [ticket.assignee],
-            "customer_message",
+            NotificationKind.CUSTOMER_MESSAGE,
             f"The customer wrote on {ticket.reference}.",
             ticket=ticket,
         ),
@@ -312,17 +317,23 @@ def default_update_kind(ticket: Ticket) -> str:
     for event in reversed(ticket.events):
         if event.is_public and event.actor_id is not None:
             if event.actor_id == ticket.customer_id:
-                return "answer"
-            if event.kind in ("reply", "question", "acknowledged"):
-                return "volunteered"
-    return "volunteered"
+                return UpdateKind.ANSWER
+            if event.kind in (
+                TicketEventKind.REPLY,
+                TicketEventKind.QUESTION,
+                TicketEventKind.ACKNOWLEDGED,
+            ):
+                return UpdateKind.VOLUNTEERED
+    return UpdateKind.VOLUNTEERED
 
 
 def open_question(ticket: Ticket) -> TicketEvent | None:
     """The latest clarifying question the customer has not answered yet."""
-    answered = {e.data.get("answers") for e in ticket.events if e.kind == "customer_message"}
+    answered = {
+        e.data.get("answers") for e in ticket.events if e.kind == TicketEventKind.CUSTOMER_MESSAGE
+    }
     for event in reversed(ticket.events):
-        if event.kind == "question":
+        if event.kind == TicketEventKind.QUESTION:
             return None if event.id in answered else event
     return None
 
@@ -366,7 +377,7 @@ def assign(
     event = record_event(
         ticket,
         actor,
-        "assigned",
+        TicketEventKind.ASSIGNED,
         public=False,
         data={"from": old, "to": assignee.name if assignee else None},
     )
@@ -417,7 +428,7 @@ def classify(
         ticket.category = category
     if not changes:
         return None
-    event = record_event(ticket, actor, "classified", public=False, data=changes)
+    event = record_event(ticket, actor, TicketEventKind.CLASSIFIED, public=False, data=changes)
     _commit()
     return event
 

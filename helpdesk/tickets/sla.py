@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from helpdesk.domain import Priority, Status
+from helpdesk.domain import ClockState, Priority, Status
 from helpdesk.models import SlaPolicy, Ticket
 from helpdesk.models.types import utcnow
 
@@ -90,23 +90,28 @@ class Clock:
     now: datetime
 
     @property
-    def state(self) -> str:
+    def state(self) -> ClockState:
         if self.due_at is None:
-            return "paused"
+            return ClockState.PAUSED
         if self.met_at is not None:
-            return "met" if self.met_at <= self.due_at else "missed"
+            return ClockState.MET if self.met_at <= self.due_at else ClockState.MISSED
         if self.now > self.due_at:
-            return "overdue"
+            return ClockState.OVERDUE
         if self.due_at - self.now < AT_RISK:
-            return "at_risk"
-        return "running"
+            return ClockState.AT_RISK
+        return ClockState.RUNNING
+
+    @property
+    def is_counting(self) -> bool:
+        """Running towards its due time (not met, missed or paused)."""
+        return self.state in (ClockState.RUNNING, ClockState.AT_RISK, ClockState.OVERDUE)
 
     @property
     def words(self) -> str:
         """'2 h 5 min left', '40 min overdue', 'met', 'paused'."""
         state = self.state
-        if state in ("met", "missed", "paused") or self.due_at is None:
-            return state
+        if state in (ClockState.MET, ClockState.MISSED, ClockState.PAUSED) or self.due_at is None:
+            return str(state)
         delta = abs(self.due_at - self.now)
         total = int(delta.total_seconds() // 60)
         days, rest = divmod(total, 24 * 60)
@@ -116,7 +121,7 @@ class Clock:
             parts.append(f"{hours} h")
         if mins or not parts:
             parts.append(f"{mins} min")
-        return f"{' '.join(parts)} {'overdue' if state == 'overdue' else 'left'}"
+        return f"{' '.join(parts)} {'overdue' if state == ClockState.OVERDUE else 'left'}"
 
 
 def clocks(ticket: Ticket, now: datetime | None = None) -> list[Clock]:

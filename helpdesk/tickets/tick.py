@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from helpdesk.domain import NotificationKind
 from helpdesk.extensions import db
 from helpdesk.models import SlaAlert, Ticket
 from helpdesk.models.types import utcnow
@@ -48,7 +49,10 @@ def alert_sla_breaches(now: datetime) -> int:
         db.session.add(SlaAlert(ticket_id=ticket.id, due_at=due))
         who = [ticket.assignee] if ticket.assignee else supervisors()
         notify_staff(
-            who, "sla_breach", f"{ticket.reference} has missed an SLA target.", ticket=ticket
+            who,
+            NotificationKind.SLA_BREACH,
+            f"{ticket.reference} has missed an SLA target.",
+            ticket=ticket,
         )
         count += 1
     try:

@@ -89,6 +89,8 @@ def acknowledge(ticket_id: int) -> tuple[str, int] | Response:
             feeling=f.feeling.data,
             expected_version=f.version.data,
         ),
+        # The reply box's default kind follows the latest public update: now this one.
+        also=("reply",),
     )
 
 
@@ -147,7 +149,7 @@ def take(ticket_id: int) -> tuple[str, int] | Response:
     def action(ticket: Ticket, form: AssignForm) -> None:
         services.assign(ticket, current_user, current_user, expected_version=form.version.data)
 
-    return act(ticket_id, "assign", form, action)
+    return act(ticket_id, "assign", form, action, panel="facts")
 
 
 @bp.route("/tickets/<int:ticket_id>/classify", methods=["POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpdesk.domain import CLOSED_STATUSES, Status
+from helpdesk.domain import CLOSED_STATUSES, Status, TicketEventKind
 from helpdesk.evidence.capture import capture_ticket_event
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, TicketEvent, User
@@ -52,7 +52,7 @@ def can_transition(current: str, to: str) -> bool:
 def record_event(
     ticket: Ticket,
     actor: User | None,
-    kind: str,
+    kind: TicketEventKind,
     *,
     body: str = "",
     public: bool = False,
@@ -122,7 +122,7 @@ def transition(
     return record_event(
         ticket,
         actor,
-        "status_changed",
+        TicketEventKind.STATUS_CHANGED,
         body=note,
         public=public,
         data={"from": old, "to": str(to)},

@@ -64,6 +64,7 @@ RULES = [
     rule("approvals.inbox", STAFF),
     rule("approvals.confirm", {"agent"}),  # the colleague asked, no one else
     rule("approvals.decide", {"supervisor"}),  # authority over the amount, not the asker
+    rule("tickets.training", STAFF - {"learner"}, "POST"),  # not on their own evidence
     rule("tickets.*", STAFF),
     rule("feed.*", STAFF),
     rule("notifications.*", STAFF),

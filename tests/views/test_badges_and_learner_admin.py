@@ -311,7 +311,13 @@ def test_the_admin_saves_a_frameworks_rule(login_as, client, admin):
     login_as(admin)
     response = client.post(
         "/admin/frameworks/A",
-        data={"A-must_observe": ["1.1", "3.5"], "A-tickets_per_pc": "2", "A-min_days": "7"},
+        data={
+            "A-must_observe": ["1.1", "3.5"],
+            "A-tickets_per_pc": "2",
+            "A-min_days": "7",
+            "A-methods": ["O", "WP", "WT"],
+            "A-reason": "Two tickets a week apart, as the awarding body allows.",
+        },
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/admin/frameworks#framework-A")
@@ -322,7 +328,13 @@ def test_the_admin_saves_a_frameworks_rule(login_as, client, admin):
     # Nothing ticked for B: no observation needed any more.
     assert (
         client.post(
-            "/admin/frameworks/B", data={"B-tickets_per_pc": "3", "B-min_days": "14"}
+            "/admin/frameworks/B",
+            data={
+                "B-tickets_per_pc": "3",
+                "B-min_days": "14",
+                "B-methods": ["WP"],
+                "B-reason": "No observation needed this term.",
+            },
         ).status_code
         == 302
     )

@@ -14,7 +14,7 @@ from helpdesk.problems.services import create_problem
 from helpdesk.tickets import proactive
 from tests import factories
 from tests.conftest import login
-from tests.helpers import assert_fragment, count, text
+from tests.helpers import assert_fragment, assert_panels, count, text
 
 
 @pytest.fixture
@@ -421,7 +421,7 @@ def test_steps_and_informing_over_htmx(login_as, agent, supervisor, report, hx):
     base = f"/staff/tickets/{report.id}/proactive"
     stepped = client.post(f"{base}/steps", data={"step": "Swapped the roller"}, headers=hx)
     assert stepped.status_code == 200
-    assert_fragment(text(stepped), "workspace")
+    assert_panels(text(stepped), "proactive", {"timeline"})
     assert "Swapped the roller" in text(stepped)
     empty = client.post(f"{base}/inform", data={"message": "FYI"}, headers=hx)
     assert empty.status_code == 422

@@ -14,7 +14,7 @@ from helpdesk.models import Option, Promise, TicketEvent
 from helpdesk.models.types import utcnow
 from helpdesk.tickets import promises
 from tests import factories
-from tests.helpers import assert_fragment, count, text
+from tests.helpers import assert_panels, count, text
 from tests.resolving import (
     acknowledged,
     add_option,
@@ -129,16 +129,29 @@ def test_an_action_as_a_full_page_post_redirects_back(login_as, agent, superviso
     assert count(TicketEvent, kind=EVENTS[name]) == 1
 
 
+# The panel holding each action's form: its answer swaps that panel, not the workspace.
+PANELS = {"question": "question", "promise": "promises", "kept": "promises"}
+PANELS |= {"broken": "promises", "route": "closing", "escalate": "closing"}
+PANELS |= {"resolve": "closing", "close": "closing"}
+
+
 @pytest.mark.parametrize("name", list(EVENTS))
-def test_an_action_over_htmx_returns_the_workspace(login_as, agent, supervisor, board, name, hx):
+def test_an_action_over_htmx_returns_its_panel_and_what_it_changed(
+    login_as, agent, supervisor, board, name, hx
+):
     url, data = prepare(name, board, agent, supervisor)
+    status_before = board.status
     response = login_as(agent).post(url, data=data, headers=hx)
     assert response.status_code == 200, text(response)[:2000]
     body = text(response)
-    assert_fragment(body, "workspace")
+    also = assert_panels(body, PANELS.get(name, "options"), {"timeline"})
     assert count(TicketEvent, kind=EVENTS[name]) == 1
     db.session.refresh(board)
-    assert f'id="ticket-status">{html.escape(STATUS_WORDS[board.status])}<' in body
+    # The status header comes along (out of band) exactly when the action moved the status
+    # or, for an escalation, who holds the ticket (the header says so too).
+    assert ("header" in also) == (board.status != status_before or name == "escalate")
+    if board.status != status_before:
+        assert f'id="ticket-status">{html.escape(STATUS_WORDS[board.status])}<' in body
     # The fresh forms carry the new version, so the next action is not refused as stale.
     assert f'name="version" type="hidden" value="{board.version}"' in body
 
@@ -196,7 +209,8 @@ def test_a_bad_cost_is_refused_next_to_the_field_keeping_what_was_typed(
     assert 'value="3 days"' in body
     assert count(Option) == 0
     if over_htmx:
-        assert_fragment(body, "workspace")
+        assert assert_panels(body, "options") == set()  # a refusal changed nothing else
+        assert "hx-swap-oob" not in body
 
 
 @pytest.mark.parametrize("cost", ["-5", "abc", "99999999"])

@@ -13,7 +13,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Ticket, TicketEvent, User
 from helpdesk.tickets import services
 from tests import factories
-from tests.helpers import assert_fragment, close, count, text
+from tests.helpers import assert_fragment, assert_panels, close, count, text
 
 STAFF_POSTS = [
     "/staff/tickets/{id}/acknowledge",
@@ -429,8 +429,19 @@ def test_a_workspace_action_as_a_full_page_post_redirects_back(
     assert count(TicketEvent, kind=ACTIONS[name]) == 1
 
 
+# The panel each action's form sits in, and the panels its answer must also redraw.
+PANELS = {
+    "acknowledge": ("acknowledge", {"header", "timeline", "options", "reply", "facts", "assign"}),
+    "reply": ("reply", {"timeline"}),
+    "note": ("note", {"timeline"}),
+    "assign": ("assign", {"timeline", "facts"}),
+    "take": ("facts", {"timeline", "assign"}),
+    "classify": ("classify", {"timeline", "facts"}),
+}
+
+
 @pytest.mark.parametrize("name", list(ACTIONS))
-def test_a_workspace_action_over_htmx_returns_the_workspace(
+def test_a_workspace_action_over_htmx_returns_its_panel_and_what_it_changed(
     login_as, agent, supervisor, ticket, category, name, hx
 ):
     client = login_as(agent)
@@ -441,7 +452,8 @@ def test_a_workspace_action_over_htmx_returns_the_workspace(
     )
     assert response.status_code == 200
     body = text(response)
-    assert_fragment(body, "workspace")
+    target, oob = PANELS[name]
+    assert_panels(body, target, oob)
     assert count(TicketEvent, kind=ACTIONS[name]) == 1
     db.session.refresh(ticket)
     # The fresh forms carry the new version, so the next action is not refused as stale.
@@ -486,7 +498,9 @@ def test_a_stale_version_gets_409_with_the_fresh_state(
     assert count(TicketEvent, kind=ACTIONS[name]) == 0
     assert ticket.status == Status.NEW and ticket.assignee_id is None
     if over_htmx:
+        # Someone else's change may be anywhere: the whole workspace is redrawn.
         assert_fragment(body, "workspace")
+        assert response.headers["HX-Retarget"] == "#workspace"
     if name == "reply":
         assert "A new lid is on its way." in body  # what was typed is kept
 
