@@ -49,13 +49,22 @@ lint: install
 	$(BIN)/ruff format --check helpdesk tests bench wsgi.py
 	$(BIN)/mypy
 
+# The suite runs on every core (pytest-xdist: each worker has its own database, ports and
+# temporary folders), then the tests marked `serial` run alone; exit code 5 means the
+# run selected no test, which is fine for the serial pass.
+PYTEST := $(BIN)/pytest -p no:cacheprovider
+PARALLEL := -n auto --dist worksteal -m "not serial"
+SERIAL := -m serial
+
 test-sqlite: install
-	$(BIN)/pytest -p no:cacheprovider
+	$(PYTEST) $(PARALLEL)
+	$(PYTEST) $(SERIAL) || [ $$? -eq 5 ]
 
 # tests/pgcluster.py starts a throwaway PostgreSQL 15 cluster on a private Unix socket,
-# runs the suite against it (TEST_DATABASE_URL), then deletes it.
+# runs the suite against it (TEST_DATABASE_URL, one database per worker), then deletes it.
 test-postgres: install system-deps
-	$(BIN)/python -m tests.pgcluster $(BIN)/pytest -p no:cacheprovider
+	$(BIN)/python -m tests.pgcluster bash -c \
+	  '$(PYTEST) $(PARALLEL) && { $(PYTEST) $(SERIAL) || [ $$? -eq 5 ]; }'
 
 test: install system-deps lint test-sqlite test-postgres
 

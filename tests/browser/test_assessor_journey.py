@@ -18,7 +18,8 @@ from tests import factories
 from tests.assessing import observe
 from tests.browser.a11y import assert_accessible
 from tests.browser.helpers import count, main_nav, sign_in
-from tests.portfolio import acknowledged_ticket, make_learner
+from tests.factories import make_learner
+from tests.portfolio import acknowledged_ticket
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ from helpdesk.evidence.redaction import (
 from helpdesk.extensions import db
 from helpdesk.models import EvidenceRecord, WitnessTestimony
 from tests import factories
-from tests.portfolio import acknowledged_ticket, make_learner, records
+from tests.factories import make_learner
+from tests.portfolio import acknowledged_ticket, records
 from tests.problems import chosen, open_problem
 
 CASEY = CustomerDetails(key=1, name="Casey Jones", email="casey@example.com", phone="07700 900123")

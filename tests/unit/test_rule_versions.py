@@ -32,7 +32,8 @@ from helpdesk.tickets.training import flag_training
 from helpdesk.unit_of_work import unit_of_work
 from tests import factories
 from tests.assessing import T0, everything
-from tests.portfolio import acknowledged_ticket, decide_all, make_learner, profile_of, records
+from tests.factories import make_learner
+from tests.portfolio import acknowledged_ticket, decide_all, profile_of, records
 
 LOWER = {"must_observe": [], "tickets_per_pc": 1, "min_days": 0}
 RAISE = {"must_observe": ["3", "4", "5", "6", "7"], "tickets_per_pc": 5, "min_days": 30}
