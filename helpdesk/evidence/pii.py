@@ -54,7 +54,7 @@ IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]{4}){2,7}(?:[ \-]?[A-Z0-9]{1
 CARD_NUMBER = re.compile(r"(?<![\d\-])\d{4}(?:[ \-]?\d{2,4}){2,4}(?:[ \-]?\d{1,3})?(?![\d\-])")
 CARD_WORDS = (
     r"card|visa|mastercard|master\s?card|amex|american\s+express|maestro|debit|credit|"
-    r"ending(?:\s+in)?|ends?\s+(?:in|with)|last\s+(?:four|4)(?:\s+digits)?|long\s+number|cvv|"
+    r"ending(?:\s+(?:in|with))?|ends?(?:\s+(?:in|with))?|last\s+(?:four|4)(?:\s+digits)?|long\s+number|cvv|"
     r"cvc|security\s+code|expiry|expires|exp|valid\s+(?:to|until|thru)"
 )
 # "card ending 4242", "last four digits are 0005", "Mastercard 5454", "**** 4242".

@@ -480,6 +480,8 @@ class RedactionContext:
             return False
         if _DETERMINER.search(before) and re.match(r"\s+[a-z]", after):
             return False  # "my Russell Hobbs kettle": a thing
+        if _THING_AFTER.match(text[end : end + 40]):
+            return False  # "Russell Hobbs toasters", "Grace Hopper model"
         strong = bool(_STRONG_BEFORE.search(before))
         if strong and (not ordinary or (lexicon.is_first_name(first) and not at_start)):
             return True  # "spoke to Priya", "asked Will"
@@ -497,6 +499,15 @@ class RedactionContext:
         return False
 
 
+# Words after a brand, not after a person.
+_THING_AFTER = re.compile(
+    r"\s+(?:kettles?|toasters?|fridges?|freezers?|washers?|dryers?|ovens?|microwaves?|"
+    r"hoovers?|vacuums?|mixers?|blenders?|machines?|models?|range|irons?|tvs?|laptops?|"
+    r"speakers?|headphones|heaters?|fans?|lamps?|printers?|cameras?|appliances?|products?|"
+    r"brand|version|units?|air\s+fryers?|coffee|cookers?|hobs?|dishwashers?|sofas?|"
+    r"mattress(?:es)?|chairs?|tables?|beds?|bikes?|phones?|tablets?|watch(?:es)?|"
+    r"one|ones|card|account|app|website|store|shop|branch|warehouse|depot|office)\b"
+)
 _SPEECH_AFTER = re.compile(
     r"\s+(?:said|says|told|asked|rang|rings|called|phoned|emailed|texted|wrote|replied|"
     r"confirmed|agreed|explained|promised|mentioned|complained|wants|wanted|thinks|thought|"
