@@ -12,7 +12,7 @@ PORT ?= 5000
 # server binaries for the PostgreSQL run, Pango and a font for WeasyPrint's PDFs.
 DEB_PACKAGES := chromium postgresql-15 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 
-.PHONY: install run test lint test-sqlite test-postgres system-deps bench clean
+.PHONY: install run test lint test-sqlite test-postgres system-deps bench bench-redaction clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,7 +69,11 @@ test-postgres: install system-deps
 test: install system-deps lint test-sqlite test-postgres
 
 bench: install
+	$(BIN)/python bench/redaction.py --quiet
 	$(BIN)/python bench/run.py --tickets 100000
+
+bench-redaction: install
+	$(BIN)/python bench/redaction.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

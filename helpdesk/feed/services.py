@@ -16,6 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from helpdesk.domain import ReactionKind, TicketEventKind
+from helpdesk.evidence.redaction import (
+    build_context,
+    customer_details,
+    staff_names,
+    ticket_context,
+)
 from helpdesk.extensions import db
 from helpdesk.idempotency import first_made, flush_or_first, replayed
 from helpdesk.locking import flush_checked, reread_locked
@@ -43,47 +49,25 @@ COMMENT_MAX = 2000
 PAGE_SIZE = 20
 REDACTED = "[customer]"
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Nine or more digits, with the spaces, dashes, dots and brackets phone numbers carry.
-_PHONE_LIKE = re.compile(r"(?<![\w])\+?\d(?:[\s\-().]*\d){8,}(?![\w])")
-_SEPARATORS = r"[\s\-().]*"
+# The feed's own short tokens; everything else the redaction finds keeps its usual token.
+FEED_TOKENS = {"email": "[email]", "phone": "[phone]", "reference": "[reference]"}
 
 
 class FeedError(WorkflowError):
     """A refused move on the feed; the message says why."""
 
 
-def _phone_pattern(phone: str) -> str | None:
-    digits = re.sub(r"\D", "", phone)
-    if digits.startswith("44") and len(digits) > 10:
-        digits = digits[2:]
-    digits = digits.lstrip("0")
-    if len(digits) < 6:
-        return None
-    # The national form (leading 0) or an international one (+44 / 0044) of the same number.
-    prefix = r"(?:(?:\+|00)\d{1,3}" + _SEPARATORS + r"(?:\(0\)" + _SEPARATORS + r")?|0)?"
-    return r"(?<!\d)" + prefix + _SEPARATORS.join(digits) + r"(?!\d)"
-
-
 def redact(text: str, customer: User | None, order_ref: str | None = None) -> str:
-    """The text with the customer's name, email and phone (and any email or phone-like
-    number, and the order reference) replaced, for the sharer to check and edit."""
-    patterns: list[str] = []
-    if customer is not None:
-        if customer.email:
-            patterns.append(re.escape(customer.email))
-        if customer.phone and (phone := _phone_pattern(customer.phone)):
-            patterns.append(phone)
-        name = (customer.name or "").strip()
-        if name:
-            patterns.append(r"\b" + r"\s+".join(map(re.escape, name.split())) + r"\b")
-            patterns += [rf"\b{re.escape(part)}\b" for part in name.split() if len(part) > 1]
-    for pattern in patterns:
-        text = re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
-    if order_ref and order_ref.strip():
-        text = re.sub(re.escape(order_ref.strip()), "[reference]", text, flags=re.IGNORECASE)
-    text = _EMAIL.sub("[email]", text)
-    return _PHONE_LIKE.sub("[phone]", text)
+    """The text with the customer's name, contact details, address, payment details and
+    references (and anyone else it names) replaced, for the sharer to check and edit."""
+    context = build_context(
+        [customer_details(customer)] if customer is not None else [],
+        [order_ref],
+        staff=staff_names(),
+        label=REDACTED,
+        tokens=FEED_TOKENS,
+    )
+    return context.redact(text)
 
 
 def customer_words(ticket: Ticket) -> str:
@@ -95,7 +79,9 @@ def customer_words(ticket: Ticket) -> str:
 
 
 def prefilled_quote(ticket: Ticket) -> str:
-    return redact(customer_words(ticket), ticket.customer, ticket.order_ref)[:QUOTE_MAX]
+    """The customer's words, redacted with all the ticket knows (its streets, its people)."""
+    context = ticket_context(ticket, label=REDACTED, tokens=FEED_TOKENS)
+    return context.redact(customer_words(ticket))[:QUOTE_MAX]
 
 
 _flush = flush_checked

@@ -149,6 +149,7 @@ def _alert(problem: ProblemRecord, actor: User, why: str) -> None:
         text + ("\nLatest:\n" + lines if lines else ""),
         url=f"/staff/problems/{problem.id}",
         email=True,
+        about=[link.ticket for link in latest],
     )
     problem.alerted_at_count = count
     _event(problem, actor, ProblemEventKind.AUTHORITY_ALERTED, text, count=count)
