@@ -31,7 +31,8 @@ from tests import factories
 from tests.assessing import observe
 from tests.conftest import CSRFClient, login
 from tests.export_data import pdf_text
-from tests.portfolio import make_learner, profile_of, records
+from tests.factories import make_learner
+from tests.portfolio import profile_of, records
 from tests.resolving import option_data
 
 HERE = Path(__file__).resolve().parent
