@@ -12,7 +12,7 @@ PORT ?= 5000
 # server binaries for the PostgreSQL run, Pango and a font for WeasyPrint's PDFs.
 DEB_PACKAGES := chromium postgresql-15 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 
-.PHONY: install run test lint test-sqlite test-postgres system-deps bench clean
+.PHONY: install run test lint test-sqlite test-postgres system-deps bench bench-redaction clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,18 +49,31 @@ lint: install
 	$(BIN)/ruff format --check helpdesk tests bench wsgi.py
 	$(BIN)/mypy
 
+# The suite runs on every core (pytest-xdist: each worker has its own database, ports and
+# temporary folders), then the tests marked `serial` run alone; exit code 5 means the
+# run selected no test, which is fine for the serial pass.
+PYTEST := $(BIN)/pytest -p no:cacheprovider
+PARALLEL := -n auto --dist worksteal -m "not serial"
+SERIAL := -m serial
+
 test-sqlite: install
-	$(BIN)/pytest -p no:cacheprovider
+	$(PYTEST) $(PARALLEL)
+	$(PYTEST) $(SERIAL) || [ $$? -eq 5 ]
 
 # tests/pgcluster.py starts a throwaway PostgreSQL 15 cluster on a private Unix socket,
-# runs the suite against it (TEST_DATABASE_URL), then deletes it.
+# runs the suite against it (TEST_DATABASE_URL, one database per worker), then deletes it.
 test-postgres: install system-deps
-	$(BIN)/python -m tests.pgcluster $(BIN)/pytest -p no:cacheprovider
+	$(BIN)/python -m tests.pgcluster bash -c \
+	  '$(PYTEST) $(PARALLEL) && { $(PYTEST) $(SERIAL) || [ $$? -eq 5 ]; }'
 
 test: install system-deps lint test-sqlite test-postgres
 
 bench: install
+	$(BIN)/python bench/redaction.py --quiet
 	$(BIN)/python bench/run.py --tickets 100000
+
+bench-redaction: install
+	$(BIN)/python bench/redaction.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-from helpdesk import sqlite
+from helpdesk import sqlite, unit_of_work
 from helpdesk.config import Config, DevConfig
 from helpdesk.extensions import csrf, db, limiter, login_manager, migrate
 from helpdesk.extensions import htmx as htmx_ext  # helpdesk.htmx is our module
@@ -53,6 +53,8 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    # First, so its after_request handler runs last: each request is one unit of work.
+    unit_of_work.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     htmx_ext.init_app(app)

@@ -1,8 +1,9 @@
 """One way through a posted action: validate, run the service, answer the refusal or the success.
 
-The services commit their own work (``commit_checked`` turns a lost version race into a
-``StaleTicketError``), so this engine never commits: it rolls back on a refusal and
-leaves the success to ``done``.
+The services only flush (``flush_checked`` turns a lost version race into a
+``StaleTicketError``); this engine commits once, after the service succeeds and before
+``done`` draws the success, so a commit that loses a race is answered like any other
+refusal. On a refusal it rolls back before redrawing, so the form shows what is stored.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from flask import flash, redirect
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from helpdesk.extensions import db
 from helpdesk.forms import attach_refusal
 from helpdesk.htmx import wants_fragment
 from helpdesk.refusals import Refusal, StaleTicketError
+from helpdesk.unit_of_work import commit, discard
 
 Answer = tuple[str, int] | Response
 # (status, conflict): conflict is None when the message sits next to a form field.
@@ -43,11 +44,12 @@ def run_action(
         return redraw(422, None)
     try:
         action()
+        commit()
     except StaleTicketError as exc:
-        db.session.rollback()
+        discard()
         return on_stale(exc) if on_stale else redraw(exc.status, exc.message)
     except Refusal as exc:
-        db.session.rollback()
+        discard()
         if attach and attach_refusal(form, exc, default_field):
             return redraw(exc.status, None)
         return redraw(exc.status, exc.message)

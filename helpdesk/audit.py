@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from helpdesk.domain import AuditAction
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, User
+from helpdesk.unit_of_work import commit_even_if_refused
 
 # Every action written, with the words the admin page shows.
 ACTIONS: dict[str, str] = {
@@ -74,19 +75,18 @@ def audit_failed_login(email: str) -> None:
     user = find_user_by_email(email)
     # An unknown address is kept (truncated) to spot guessing; a known one is its id.
     audit(AuditAction.LOGIN_FAILED, None, user, email=None if user else email.strip()[:254])
-    db.session.commit()
+    # The sign-in is answered 422, yet the audit must keep it to show guessing.
+    commit_even_if_refused()
 
 
 def _on_login(_app: Flask, user: User, **_extra: Any) -> None:
     audit(AuditAction.LOGIN, user, user)
-    db.session.commit()
 
 
 def _on_logout(_app: Flask, user: User, **_extra: Any) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
         return
     audit(AuditAction.LOGOUT, user, user)
-    db.session.commit()
 
 
 def init_audit(app: Flask) -> None:

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from helpdesk.auth.services import AccountError, create_user
 from helpdesk.domain import Role
 from helpdesk.money import MoneyError, parse_money
+from helpdesk.unit_of_work import unit_of_work
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -52,14 +53,15 @@ def create_user_command(
 ) -> None:
     """Create an account (staff or customer)."""
     try:
-        user = create_user(
-            email=email,
-            name=name,
-            roles=set(roles),
-            password=password,
-            authority_limit_minor=limit_minor,
-            can_approve_exceptions=approve_exceptions,
-        )
+        with unit_of_work():
+            user = create_user(
+                email=email,
+                name=name,
+                roles=set(roles),
+                password=password,
+                authority_limit_minor=limit_minor,
+                can_approve_exceptions=approve_exceptions,
+            )
     except AccountError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Created {user.email} with roles {', '.join(sorted(user.role_names))}.")
@@ -72,7 +74,8 @@ def load_demo_command(tickets: int, seed: int) -> None:
     """Create demo logins, categories, routes and simulated tickets (once)."""
     from helpdesk.demo import DEMO_PASSWORD, load_demo
 
-    created = load_demo(tickets=tickets, seed=seed)
+    with unit_of_work():
+        created = load_demo(tickets=tickets, seed=seed)
     if created:
         click.echo("Demo data loaded.")
     else:

@@ -144,7 +144,7 @@ def export_zip(user: User, actor: User) -> bytes:
                 safe = a.filename.replace("/", "_").replace("\\", "_")
                 archive.write(path, f"attachments/{a.id}-{safe}")
     audit(AuditAction.DATA_EXPORTED, actor, user)
-    db.session.commit()
+    db.session.flush()
     return buffer.getvalue()
 
 
@@ -196,7 +196,7 @@ def erase(user: User, actor: User) -> None:
         _sweep(old_name, new_name)
         _sweep(old_email, new_email)
     audit(AuditAction.ACCOUNT_ERASED, actor, user)
-    db.session.commit()
+    db.session.flush()
 
 
 def _sweep(old: str, new: str) -> None:

@@ -17,6 +17,7 @@ from helpdesk.domain import AuditAction
 from helpdesk.extensions import db
 from helpdesk.models import Category
 from helpdesk.refusals import Refusal
+from helpdesk.unit_of_work import commit_even_if_refused
 
 
 def new_idempotency_key() -> str:
@@ -110,4 +111,5 @@ def log_undeclared_fields() -> None:
     actor = current_user._get_current_object() if current_user.is_authenticated else None
     log.warning("Ignored undeclared fields %s posted to %s", found, request.path)
     audit(AuditAction.UNDECLARED_FIELDS, actor, None, fields=found, path=request.path[:200])
-    db.session.commit()
+    # Before the view runs: the forged post is noted even if the view refuses it.
+    commit_even_if_refused()

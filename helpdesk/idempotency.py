@@ -2,7 +2,8 @@
 
 A form's GET puts a fresh key in a hidden field; the service looks the key up before
 creating, stores it on the new row (a unique index), and if a concurrent post with the
-same key commits first, rolls back and returns that row instead of a duplicate.
+same key commits first, rolls back and returns that row instead of a duplicate
+(services flush; the unit of work commits).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpdesk.extensions import db
-from helpdesk.locking import commit_checked
+from helpdesk.locking import flush_checked
 from helpdesk.refusals import StaleTicketError
 
 T = TypeVar("T")
@@ -37,30 +38,15 @@ def first_made(model: type[T], key: str | None) -> T | None:
 
 
 def flush_or_first(model: type[T], key: str | None) -> T | None:
-    """Flush (when the new row's id is needed before the commit); None when the row went
-    in, else the row a racing replay made first, this post's work rolled back.
-
-    :raise IntegrityError: when the failure was not about this key.
-    """
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        if (existing := first_made(model, key)) is not None:
-            return existing
-        raise
-    return None
-
-
-def commit_or_first(model: type[T], key: str | None) -> T | None:
-    """Commit; None when this post made the row, else the row a racing replay made
-    (its commit took the key first, or moved a version counter on before ours).
+    """Flush; None when the new row went in, else the row a racing replay made first
+    (its commit took the key first, or moved a version counter on before ours), this
+    post's work rolled back.
 
     :raise IntegrityError: when the failure was not about this key.
     :raise StaleTicketError: when a version race lost and no replay explains it.
     """
     try:
-        commit_checked()
+        flush_checked()
     except (IntegrityError, StaleTicketError):
         db.session.rollback()
         if (existing := first_made(model, key)) is not None:

@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from helpdesk.sqlite import writing
+from helpdesk.unit_of_work import unit_of_work
 
 jobs_cli = AppGroup("helpdesk", help="Scheduled jobs (run them from cron).")
 
@@ -16,7 +17,10 @@ def tick_command() -> None:
     from helpdesk.tickets.tick import run_tick
 
     with writing():
-        click.echo(str(run_tick()))
+        report = run_tick()  # each job commits alone: one failing never blocks the others
+    click.echo(str(report))
+    if report.failed:
+        raise SystemExit(1)
 
 
 @jobs_cli.command("send-mail")
@@ -25,6 +29,7 @@ def send_mail_command(batch: int) -> None:
     """Deliver queued email over SMTP, retrying failures with back-off."""
     from helpdesk.notifications.mailer import send_due
 
-    with writing():
+    with writing(), unit_of_work():
+        # Each message commits as it goes (a crash must not resend what went).
         report = send_due(batch=batch)
     click.echo(f"sent {report.sent}, failed {report.failed}")

@@ -1,4 +1,4 @@
-"""Concurrency: re-reading a row under a lock, and commits that lose a version race."""
+"""Concurrency: re-reading a row under a lock, and flushes that lose a version race."""
 
 from __future__ import annotations
 
@@ -31,13 +31,14 @@ def reread_locked(instance: M) -> M:
     return found
 
 
-def commit_checked() -> None:
-    """Commit, turning a lost race on a version counter into a clear 409 for the person.
+def flush_checked() -> None:
+    """Flush, turning a lost race on a version counter into a clear 409 for the person;
+    the unit of work's commit (``helpdesk.unit_of_work``) saves what was flushed.
 
     :raise StaleTicketError: when another request changed the row since it was read.
     """
     try:
-        db.session.commit()
+        db.session.flush()
     except StaleDataError as exc:
         db.session.rollback()
         raise StaleTicketError() from exc

@@ -69,4 +69,4 @@ def set_int(key: str, value: int) -> None:
         db.session.add(Setting(key=key, value=str(value)))
     else:
         row.value = str(value)
-    db.session.commit()
+    db.session.flush()

@@ -15,11 +15,13 @@ from helpdesk.evidence.assessment import (
 from helpdesk.evidence.observations import coverable
 from helpdesk.frameworks import catalogue
 from helpdesk.models import Observation, Ticket, User
+from helpdesk.unit_of_work import unit_of_work
 from tests.portfolio import acknowledged_ticket
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
+@unit_of_work()  # a builder: what it made is committed, as a request would
 def observe(
     assessor: User,
     learner: User,
@@ -51,6 +53,7 @@ def observe(
     return observation
 
 
+@unit_of_work()
 def everything(assessor: User, learner: User, customer: User, framework: str = "B") -> Any:
     """Every rule of the framework met: three observations of every PC and every item to
     cover, on three tickets 0, 7 and 14 days apart, and questioning on all knowledge."""

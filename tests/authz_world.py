@@ -20,7 +20,8 @@ from helpdesk.tickets import resolution
 from helpdesk.tickets.promises import make_promise
 from tests import factories
 from tests.assessing import observe
-from tests.portfolio import acknowledged_ticket, make_learner, records
+from tests.factories import make_learner
+from tests.portfolio import acknowledged_ticket, records
 from tests.problems import open_problem, requested
 from tests.resolving import add_option, offered_option
 

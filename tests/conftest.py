@@ -1,11 +1,14 @@
 """Shared fixtures: one app per test session on SQLite or PostgreSQL, emptied per test.
 
 ``TEST_DATABASE_URL`` picks PostgreSQL (``make test`` sets it inside a throwaway
-cluster made by pg_virtualenv); without it the tests use a temporary SQLite file.
+cluster made by tests/pgcluster.py); without it the tests use a temporary SQLite file.
+Under pytest-xdist (``-n 2``) each worker has its own database: its own SQLite file in
+its own temporary folder, or its own ``helpdesk_test_gw<n>`` database in the cluster.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import os
 from collections import Counter
@@ -14,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask, g, has_app_context
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from helpdesk import create_app
 from helpdesk.config import TestConfig
@@ -34,17 +38,47 @@ def pytest_report_header(config: pytest.Config) -> str:
 SUMMARY: Counter[str] = Counter()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker hands its counts to the controller
+        workeroutput["summary"] = dict(SUMMARY)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    SUMMARY.update(getattr(node, "workeroutput", {}).get("summary", {}))
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     for label, n in sorted(SUMMARY.items()):
         terminalreporter.write_line(f"{label}: {n}")
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url:
+        # tmp_path_factory already gives each xdist worker its own folder.
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    elif not worker:
+        yield url
+    else:
+        yield from _worker_database(url, f"helpdesk_test_{worker}")
+
+
+def _worker_database(url: str, name: str) -> Iterator[str]:
+    """A database of the worker's own beside the one ``url`` names, dropped afterwards."""
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        server.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -93,15 +127,18 @@ def app(_session_app: Flask) -> Iterator[Flask]:
 
 
 class CSRFClient(FlaskClient):
-    """A test client that sends a valid CSRF token with every unsafe request,
-    the way base.html does for htmx (``csrf=False`` sends none)."""
+    """A test client whose requests live as production's do, and that sends a valid CSRF
+    token with every unsafe request, the way base.html does for htmx (``csrf=False`` sends
+    none).
+
+    The ``app`` fixture keeps one app context open for the test. Flask would reuse it (its
+    ``g`` and its database session) for every request, so each request runs in a fresh
+    one instead: the test's unit of work is committed first (as if it came before the
+    request), and the test's objects are expired afterwards so it reads what the request
+    committed.
+    """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
-        # The ``app`` fixture keeps one app context open, which Flask reuses (with its
-        # ``g``) for every request: forget Flask-Login's cached user so each request
-        # loads it from its own session cookie, as a real request does.
-        if has_app_context():
-            g.pop("_login_user", None)
         send_token = kwargs.pop("csrf", True)
         method = (kwargs.get("method") or "GET").upper()
         if send_token and method not in ("GET", "HEAD", "OPTIONS"):
@@ -109,6 +146,20 @@ class CSRFClient(FlaskClient):
             headers.setdefault("X-CSRFToken", self.csrf_token())
             kwargs["headers"] = headers
         return super().open(*args, **kwargs)
+
+    def run_wsgi_app(self, environ: Any, buffered: bool = False) -> Any:
+        outer = db.session() if has_app_context() else None
+        if outer is not None and (outer.in_transaction() or outer.new or outer.deleted):
+            # Also ends a read: on SQLite an open transaction would block the request's
+            # write lock or pin an old snapshot.
+            outer.commit()
+        try:
+            # An empty contextvars context has no app context, so Flask pushes a new one
+            # (with its own ``g`` and scoped session) and pops it when the request ends.
+            return contextvars.Context().run(super().run_wsgi_app, environ, buffered)
+        finally:
+            if outer is not None:
+                outer.expire_all()
 
     def csrf_token(self) -> str:
         with self.session_transaction() as sess:
@@ -181,6 +232,39 @@ def admin(app: Flask) -> Any:
 @pytest.fixture
 def assessor(app: Flask) -> Any:
     return factories.make_user("assessor", email="ari@example.com", name="Ari Assessor")
+
+
+@pytest.fixture
+def other_assessor(app: Flask) -> Any:
+    return factories.make_user("assessor", email="oz@example.com", name="Oz Other")
+
+
+@pytest.fixture
+def iqa(app: Flask) -> Any:
+    return factories.make_user("iqa", email="ira@example.com", name="Ira Quality")
+
+
+@pytest.fixture
+def casey(customer: Any) -> Any:
+    """The customer, by name, for the learner tests' stories."""
+    return customer
+
+
+@pytest.fixture
+def learner(app: Flask, assessor: Any, request: pytest.FixtureRequest) -> Any:
+    """Lee, an agent in learner mode on framework A, assessed by ``assessor``.
+
+    A module or test changes that with ``@pytest.mark.learner(framework="C")`` (any
+    argument of ``factories.make_learner``).
+    """
+    marker = request.node.get_closest_marker("learner")
+    options: dict[str, Any] = {
+        "framework": "A",
+        "assessors": (assessor,),
+        "email": "lee@example.com",
+        "name": "Lee Learner",
+    }
+    return factories.make_learner(**(options | (marker.kwargs if marker else {})))
 
 
 @pytest.fixture

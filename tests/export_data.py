@@ -24,7 +24,8 @@ from helpdesk.models import (
 from helpdesk.tickets import options as opts
 from helpdesk.tickets import resolution, services
 from tests import factories
-from tests.portfolio import acknowledged_ticket, decide, make_learner, profile_of, records
+from tests.factories import make_learner
+from tests.portfolio import acknowledged_ticket, decide, profile_of, records
 from tests.resolving import option_data
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -77,7 +77,8 @@ def throwaway_cluster() -> Iterator[str]:
                 "start",
                 "-o",
                 f"-c listen_addresses='' -k {root} -c fsync=off -c synchronous_commit=off "
-                "-c full_page_writes=off -c max_connections=100",
+                # Room for every xdist worker's pool, live server and concurrency threads.
+                "-c full_page_writes=off -c max_connections=300",
             ]
         )
         yield f"postgresql+psycopg://postgres@/postgres?host={root}"

@@ -12,28 +12,12 @@ from helpdesk.extensions import db
 from helpdesk.models import Category, EvidenceRecord, LearnerProfile, Ticket, User
 from helpdesk.models.types import utcnow
 from helpdesk.tickets.services import acknowledge
+from helpdesk.unit_of_work import unit_of_work
 from tests import factories
-
-ACK = {"need": "A kettle that works", "impact": "No tea for a week", "feeling": "Let down"}
-
-
-def make_learner(
-    framework: str = "A",
-    *,
-    assessors: tuple[User, ...] = (),
-    email: str | None = None,
-    name: str = "Lee Learner",
-    limit: int = 5_000,
-) -> User:
-    """An agent in learner mode, assessed against ``framework``."""
-    user = factories.make_user("agent", "learner", email=email, name=name, limit=limit)
-    profile = LearnerProfile(user_id=user.id, framework=framework)
-    profile.assessors = list(assessors)
-    db.session.add(profile)
-    db.session.commit()
-    return user
+from tests.resolving import ACK
 
 
+@unit_of_work()  # a builder: what it made is committed, as a request would
 def acknowledged_ticket(
     learner: User,
     customer: User | None,

@@ -15,6 +15,7 @@ from helpdesk.models import (
 )
 from helpdesk.problems import monitoring, services, solutions
 from helpdesk.problems.solutions import SolutionData
+from helpdesk.unit_of_work import unit_of_work
 from tests import factories
 from tests.helpers import assert_fragment, text
 
@@ -35,6 +36,7 @@ def solution_data(**changes: Any) -> SolutionData:
     return SolutionData(**(fields | changes))
 
 
+@unit_of_work()  # a builder: what it made is committed, as a request would
 def open_problem(actor: User, *, tickets: list[Ticket] | None = None, **kw: Any) -> ProblemRecord:
     return services.create_problem(
         actor,
@@ -45,15 +47,18 @@ def open_problem(actor: User, *, tickets: list[Ticket] | None = None, **kw: Any)
     )
 
 
+@unit_of_work()
 def add_solution(problem: ProblemRecord, actor: User, **changes: Any) -> CandidateSolution:
     return solutions.add_solution(problem, actor, solution_data(**changes))
 
 
+@unit_of_work()
 def with_two_solutions(problem: ProblemRecord, actor: User, cost_minor: int = 20_000) -> None:
     add_solution(problem, actor, cost_minor=cost_minor)
     add_solution(problem, actor, description="Change courier", cost_minor=90_000)
 
 
+@unit_of_work()
 def chosen(problem: ProblemRecord, actor: User, cost_minor: int = 20_000) -> CandidateSolution:
     with_two_solutions(problem, actor, cost_minor)
     solution = problem.solutions[0]
@@ -61,17 +66,20 @@ def chosen(problem: ProblemRecord, actor: User, cost_minor: int = 20_000) -> Can
     return solution
 
 
+@unit_of_work()
 def requested(problem: ProblemRecord, actor: User, cost_minor: int = 20_000) -> ProblemApproval:
     chosen(problem, actor, cost_minor)
     return solutions.request_approval(problem, actor)
 
 
+@unit_of_work()
 def approved(problem: ProblemRecord, requester: User, approver: User) -> ProblemApproval:
     approval = requested(problem, requester)
     solutions.decide_approval(approval, approver, approve=True, reason="Worth it")
     return approval
 
 
+@unit_of_work()
 def live(problem: ProblemRecord, requester: User, approver: User) -> None:
     approved(problem, requester, approver)
     monitoring.put_live(problem, requester, "Fragile items now double-boxed")
@@ -82,6 +90,7 @@ def live(problem: ProblemRecord, requester: User, approver: User) -> None:
 SOLUTION_FORM = {"description": "Double-box fragile items", "cost": "200", **SIDES}
 
 
+@unit_of_work()
 def linked_problem(agent: User, customer: User, category: Category) -> ProblemRecord:
     """A record grouping three of the customer's tickets, in the category."""
     tickets = [factories.make_ticket(customer=customer, category=category) for _ in range(3)]

@@ -15,10 +15,12 @@ from helpdesk.models import Notification, Option, OutboxMessage, Ticket, User
 from helpdesk.tickets import options as opts
 from helpdesk.tickets.options import OptionData
 from helpdesk.tickets.services import acknowledge
+from helpdesk.unit_of_work import unit_of_work
 
 ACK = {"need": "A kettle that works", "impact": "No tea for a week", "feeling": "Let down"}
 
 
+@unit_of_work()  # a builder: what it made is committed, as a request would
 def acknowledged(ticket: Ticket, agent: User) -> Ticket:
     """The agent restates the problem (options need an acknowledged ticket)."""
     acknowledge(ticket, agent, **ACK)
@@ -40,16 +42,19 @@ def option_data(**changes: Any) -> OptionData:
     return OptionData(**(fields | changes))
 
 
+@unit_of_work()
 def add_option(ticket: Ticket, agent: User, **changes: Any) -> Option:
     return opts.add_option(ticket, agent, option_data(**changes))
 
 
+@unit_of_work()
 def offered_option(ticket: Ticket, agent: User, **changes: Any) -> Option:
     option = add_option(ticket, agent, **changes)
     opts.offer(ticket, agent, [option])
     return option
 
 
+@unit_of_work()
 def agreed_option(ticket: Ticket, agent: User, **changes: Any) -> Option:
     option = offered_option(ticket, agent, **changes)
     assert ticket.customer is not None

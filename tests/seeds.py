@@ -31,3 +31,22 @@ def seeds_dir() -> Path:
     if in_ci():
         pytest.fail(f"CI=true and {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def shared_redaction_dir() -> Path:
+    """The redaction corpus folder (``corpus.jsonl``), or a skip (a fail under CI).
+
+    ``HELPDESK_REDACTION_DIR`` names it (a larger, unshared corpus runs the same tests);
+    otherwise it is ``../shared/redaction`` beside this clone.
+    """
+    configured = os.environ.get("HELPDESK_REDACTION_DIR")
+    path = Path(configured) if configured else REPO.parent / "shared" / "redaction"
+    if path.is_dir() and any(path.glob("*.jsonl")):
+        return path
+    reason = (
+        f"the redaction corpus is not at {path}: set HELPDESK_REDACTION_DIR to the folder "
+        "holding corpus.jsonl, or put shared/ beside this clone, to run these tests"
+    )
+    if in_ci():
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)

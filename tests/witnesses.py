@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import re
 
-from helpdesk.extensions import db
-from helpdesk.models import LearnerProfile, Ticket, User
+from helpdesk.models import Ticket, User
 from helpdesk.tickets import resolution
 from helpdesk.tickets.services import customer_reply
-from tests import factories
+from helpdesk.unit_of_work import unit_of_work
 from tests.resolving import acknowledged, mail_to
 
 LINK = re.compile(r"(\S+/feedback/(\S+))")
 
 
-def make_learner(name: str = "Lee Learner", framework: str = "A") -> User:
-    """A member of staff in learner mode, assessed against ``framework``."""
-    learner = factories.make_user("agent", "learner", name=name)
-    db.session.add(LearnerProfile(user=learner, framework=framework))
-    db.session.commit()
-    return learner
-
-
+@unit_of_work()  # a builder: what it made is committed, as a request would
 def resolved_by(ticket: Ticket, worker: User, *, question: bool = False) -> Ticket:
     """``worker`` acknowledges (and so holds) the ticket, maybe asks, then resolves it."""
     acknowledged(ticket, worker)

@@ -169,7 +169,7 @@ def update_account(
     user.active = active
     if end_sessions:
         user.session_generation += 1
-    db.session.commit()
+    db.session.flush()
     return end_sessions
 
 
@@ -191,7 +191,7 @@ def set_training_account(user: User, acting: User, training: bool) -> bool:
         after=training,
     )
     user.is_training_account = training
-    db.session.commit()
+    db.session.flush()
     return True
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from helpdesk.admin.errors import AdminError
 from helpdesk.extensions import db
-from helpdesk.idempotency import commit_or_first, first_made
+from helpdesk.idempotency import first_made, flush_or_first
 from helpdesk.models import (
     Category,
 )
@@ -37,7 +37,7 @@ def _check_category_name(name: str, category_id: int | None) -> str:
 
 def _commit_category(category: Category) -> Category:
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as exc:  # the same name saved a moment ago elsewhere
         db.session.rollback()
         raise AdminError("There is already a category with that name.", "name") from exc
@@ -77,13 +77,13 @@ def create_category(
     )
     db.session.add(category)
     try:
-        if (first := commit_or_first(Category, idempotency_key)) is not None:
+        if (first := flush_or_first(Category, idempotency_key)) is not None:
             return first
     except IntegrityError as exc:  # the same name saved a moment ago elsewhere
         raise AdminError("There is already a category with that name.", "name") from exc
     if wanted:
         _write_supervisors(category, wanted)
-        db.session.commit()
+        db.session.flush()
     return category
 
 
@@ -140,4 +140,4 @@ def set_category_supervisors(category: Category, user_ids: Iterable[int | str]) 
     :raise AdminError: for anyone who is not an active supervisor.
     """
     _write_supervisors(category, _supervisor_ids(user_ids))
-    db.session.commit()
+    db.session.flush()

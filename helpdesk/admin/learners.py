@@ -78,7 +78,7 @@ def set_learner_profile(
     profile.framework = framework
     profile.assessors = [u for u in (db.session.get(User, i) for i in sorted(wanted)) if u]
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as exc:  # another admin set it up a moment ago
         db.session.rollback()
         raise AdminError(
@@ -195,7 +195,7 @@ def save_framework_rule(
     if before.as_data() != after.as_data():
         record_change(fw, row, before, after, why, actor)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as exc:  # another admin saved the first override a moment ago
         db.session.rollback()
         raise AdminError("Someone else saved this framework a moment ago: try again.") from exc

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from helpdesk.admin.errors import AdminError
 from helpdesk.domain import RouteKind
 from helpdesk.extensions import db
-from helpdesk.idempotency import commit_or_first, first_made
+from helpdesk.idempotency import first_made, flush_or_first
 from helpdesk.models import (
     Deflection,
     Route,
@@ -93,7 +93,7 @@ def create_route(fields: RouteFields, idempotency_key: str | None = None) -> Rou
     route = Route(idempotency_key=idempotency_key)
     _apply(route, _clean_route(fields))
     db.session.add(route)
-    return commit_or_first(Route, idempotency_key) or route
+    return flush_or_first(Route, idempotency_key) or route
 
 
 def update_route(route: Route, fields: RouteFields) -> Route:
@@ -102,5 +102,5 @@ def update_route(route: Route, fields: RouteFields) -> Route:
     :raise AdminError: as for :func:`create_route`.
     """
     _apply(route, _clean_route(fields))
-    db.session.commit()
+    db.session.flush()
     return route

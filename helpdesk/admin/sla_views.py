@@ -90,6 +90,5 @@ def save_sla(priority: int) -> tuple[str, int] | Response:
     row.first_response_minutes = form.first_response_minutes.data or 0
     row.update_interval_minutes = form.update_interval_minutes.data or 0
     row.resolution_minutes = form.resolution_minutes.data or 0
-    db.session.commit()
     flash(f"Service targets for {PRIORITY_LABELS[priority]} saved.", "success")
     return redirect(url_for("admin.slas"))

@@ -61,7 +61,7 @@ def request_password_reset(email: str) -> None:
         "your password stays as it is.\n",
         kind=NotificationKind.PASSWORD_RESET,
     )
-    db.session.commit()
+    db.session.flush()
 
 
 def set_new_password(user: User, password: str) -> None:
@@ -73,7 +73,7 @@ def set_new_password(user: User, password: str) -> None:
         raise AccountError(problem, "password")
     user.password_hash = hash_password(password)
     end_all_sessions(user)
-    db.session.commit()
+    db.session.flush()
 
 
 def change_password(user: User, current: str, new: str) -> None:

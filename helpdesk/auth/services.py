@@ -14,7 +14,7 @@ from helpdesk.auth.passwords import (
 )
 from helpdesk.domain import Role
 from helpdesk.extensions import db
-from helpdesk.idempotency import commit_or_first, first_made
+from helpdesk.idempotency import first_made, flush_or_first
 from helpdesk.models import User
 from helpdesk.refusals import Refusal
 
@@ -39,7 +39,7 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-        db.session.commit()
+        db.session.flush()
     return user
 
 
@@ -66,7 +66,7 @@ def register_customer(
     user.set_roles({Role.CUSTOMER})
     db.session.add(user)
     try:
-        if (first := commit_or_first(User, idempotency_key)) is not None:
+        if (first := flush_or_first(User, idempotency_key)) is not None:
             return _same_registration(first, email, password)
     except IntegrityError as exc:  # the same email registered a moment ago elsewhere
         raise AccountError(EMAIL_TAKEN, "email") from exc
@@ -114,7 +114,7 @@ def create_user(
     user.password_hash = hash_password(password) if password else None
     user.set_roles(set(roles))
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 

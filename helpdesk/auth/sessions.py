@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 from helpdesk.extensions import db, login_manager
 from helpdesk.models import User, UserSession
 from helpdesk.models.types import utcnow
+from helpdesk.unit_of_work import commit_even_if_refused
 
 # last_seen_at is written at most this often, not on every request.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -44,7 +45,7 @@ def start_session(user: User, user_agent: str = "", device: str | None = None) -
         id=secrets.token_urlsafe(32), user_id=user.id, user_agent=user_agent[:255], device=device
     )
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
     user.__dict__["login_session_id"] = row.id
     return row
 
@@ -58,7 +59,6 @@ def end_session(session_id: str | None) -> None:
         .where(UserSession.id == session_id, UserSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )
-    db.session.commit()
 
 
 def end_all_sessions(user: User) -> None:
@@ -97,14 +97,16 @@ def load_user(session_id: str) -> User | None:
         return None
     if _expired(user, row):
         row.ended_at = utcnow()
-        db.session.commit()
+        # Before the view runs: the timeout stands whatever the request's answer.
+        commit_even_if_refused()
         g.session_timed_out = True
         if has_request_context() and not request.headers.get("HX-Request"):
             flash(TIMED_OUT, "info")
         return None
     if utcnow() - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = utcnow()
-        db.session.commit()
+        # Before the view runs: activity counts even when the request is refused.
+        commit_even_if_refused()
     user.__dict__["login_session_id"] = sid
     return user
 

@@ -57,7 +57,7 @@ def set_required_roles(roles: set[str], actor: User) -> None:
             before=sorted(before),
             after=sorted(roles),
         )
-    db.session.commit()
+    db.session.flush()
 
 
 def is_required_for(user: User) -> bool:
@@ -97,7 +97,7 @@ def start_set_up(user: User) -> str:
         raise AccountError("Two-factor sign-in is already on.")
     user.totp_secret = pyotp.random_base32()
     user.totp_last_step = None
-    db.session.commit()
+    db.session.flush()
     return user.totp_secret
 
 
@@ -135,7 +135,7 @@ def enable(user: User, code: str) -> None:
     user.totp_last_step = step
     end_all_sessions(user)
     audit(AuditAction.TWO_FACTOR_ENABLED, user, user)
-    db.session.commit()
+    db.session.flush()
 
 
 def disable(user: User, password: str, code: str) -> None:
@@ -153,7 +153,7 @@ def disable(user: User, password: str, code: str) -> None:
         raise AccountError(WRONG_CODE, "code")
     _clear(user)
     audit(AuditAction.TWO_FACTOR_DISABLED, user, user)
-    db.session.commit()
+    db.session.flush()
 
 
 def check_code(user: User, code: str) -> bool:
@@ -164,7 +164,7 @@ def check_code(user: User, code: str) -> bool:
     if step is None:
         return False
     user.totp_last_step = step
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -173,7 +173,7 @@ def reset(user: User, actor: User) -> None:
     _clear(user)
     end_all_sessions(user)
     audit(AuditAction.TWO_FACTOR_RESET, actor, user)
-    db.session.commit()
+    db.session.flush()
 
 
 def _clear(user: User) -> None:

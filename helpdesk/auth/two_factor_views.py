@@ -24,6 +24,7 @@ from helpdesk.forms import attach_refusal
 from helpdesk.htmx import render
 from helpdesk.models import User
 from helpdesk.permissions import can_set_up_two_factor, require
+from helpdesk.unit_of_work import commit_even_if_refused
 
 # Between the password and the code: who, which generation, since when, and where to go.
 PENDING = "two_factor_pending"
@@ -95,7 +96,8 @@ def login_code() -> str | Response | tuple[str, int]:
             sign_in(user)  # clears the pending step with the rest of the old session
             return redirect(safe_next(next_url) or url_for("main.home"))
         audit(AuditAction.LOGIN_FAILED, None, user, reason="two-factor code")
-        db.session.commit()
+        # The guess is answered 422, yet the audit must keep it to show guessing.
+        commit_even_if_refused()
         form.code.errors.append(two_factor.WRONG_CODE)
     status = 422 if request.method == "POST" else 200
     return render("auth/login_code.html", form=form), status

@@ -16,6 +16,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Category, Deflection, LearnerProfile, Route, User
 from helpdesk.models.types import utcnow
 from helpdesk.selfservice.matching import suggest_routes
+from helpdesk.unit_of_work import commit
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - published demo logins, simulated data only
 
@@ -39,6 +40,7 @@ def load_demo(tickets: int = 200, seed: int = 7) -> bool:
     """Fill an empty helpdesk with demo logins, routes and simulated tickets.
 
     The same seed gives the same people, words and statuses (times follow the clock).
+    Each phase, and each ticket, commits as its own unit of work (the services only flush).
 
     :return: False, adding nothing, when the demo admin already exists.
     """
@@ -52,7 +54,7 @@ def load_demo(tickets: int = 200, seed: int = 7) -> bool:
     profile = LearnerProfile(user_id=logins["learner@example.com"].id, framework="A")
     profile.assessors = [logins["assessor@example.com"]]
     db.session.add(profile)
-    db.session.commit()
+    commit()
     customers = _create_customers(logins[DEMO_CUSTOMER_EMAIL], rng, now)
     categories = _create_categories()
     _create_routes(now)
@@ -100,7 +102,7 @@ def _create_logins(rng: random.Random, now: datetime) -> dict[str, User]:
             if email == DEMO_CUSTOMER_EMAIL:
                 user.phone = content.DEMO_CUSTOMER_PHONE
         logins[email] = user
-    db.session.commit()
+    commit()
     return logins
 
 
@@ -119,7 +121,7 @@ def _create_customers(demo_customer: User, rng: random.Random, now: datetime) ->
             user.is_internal_customer = department is not None
             user.created_at = joined
         customers.append(user)
-    db.session.commit()
+    commit()
     return customers
 
 
@@ -134,7 +136,7 @@ def _create_categories() -> dict[str, int]:
             db.session.add(category)
             db.session.flush()
         ids[name] = category.id
-    db.session.commit()
+    commit()
     return ids
 
 
@@ -154,7 +156,7 @@ def _create_routes(now: datetime) -> None:
                 created_at=now - timedelta(days=90),
             )
         )
-    db.session.commit()
+    commit()
 
 
 def _create_deflections(
@@ -178,4 +180,4 @@ def _create_deflections(
                 created_at=now - timedelta(days=rng.uniform(0, 60)),
             )
         )
-    db.session.commit()
+    commit()

@@ -37,6 +37,7 @@ from helpdesk.problems.solutions import (
     request_approval,
 )
 from helpdesk.settings import get_int
+from helpdesk.unit_of_work import commit
 
 P = ProblemStatus
 # Oldest repeats first: the first record found goes all the way, the last stays open.
@@ -222,5 +223,5 @@ def _play(record: _Record) -> ProblemRecord:
         for link in record.made.links:
             clock.backdate(link.ticket)
         clock.backdate_problem(record.made)
-        db.session.commit()
+        commit()
     return record.made

@@ -52,6 +52,7 @@ from helpdesk.tickets.services import (
     customer_reply,
     reply,
 )
+from helpdesk.unit_of_work import commit
 
 S = Status
 CUSTOMER_CHANNELS = [Channel.WEB, Channel.EMAIL, Channel.PHONE, Channel.SOCIAL, Channel.IN_PERSON]
@@ -247,7 +248,7 @@ def build_ticket(plan: Plan, cast: Cast, rng: random.Random, now: datetime) -> T
             clock.set(at)
             step.action(ticket)
         clock.backdate(ticket)
-        db.session.commit()
+        commit()
     return ticket
 
 
@@ -700,7 +701,7 @@ def _no_response(ticket: Ticket) -> None:
     if clock is not None:
         # The tick compares stored times: give this ticket its demo ones first.
         clock.backdate(ticket)
-        db.session.commit()
+        db.session.flush()
     resolved = ticket.resolved_at or utcnow()
     # Past the deadline for this ticket only: every other unanswered check is newer.
     close_unconfirmed(resolved + timedelta(days=days, seconds=1), days)

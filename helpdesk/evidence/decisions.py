@@ -111,7 +111,6 @@ def newest_in_chain(record: EvidenceRecord) -> EvidenceRecord:
 
 
 def _refuse(message: str, status: int) -> AssessmentError:
-    db.session.rollback()  # let go of any lock before answering
     return AssessmentError(message, status=status)
 
 
@@ -169,7 +168,7 @@ def decide(
     text = _feedback(accept, feedback)
     _decide_one(record, assessor, accept, text)
     _tell(record.learner_id, assessor, [record])
-    db.session.commit()
+    db.session.flush()
     return record
 
 
@@ -199,7 +198,7 @@ def decide_many(
         done.append(record)
     for learner_id in sorted({r.learner_id for r in done}):
         _tell(learner_id, assessor, [r for r in done if r.learner_id == learner_id])
-    db.session.commit()
+    db.session.flush()
     return done
 
 
@@ -266,7 +265,7 @@ def redecide(
     db.session.add(new)
     db.session.flush()
     _tell(old.learner_id, assessor, [new])
-    db.session.commit()
+    db.session.flush()
     return new
 
 

@@ -24,7 +24,7 @@ from helpdesk.evidence.decisions import (
 )
 from helpdesk.extensions import db
 from helpdesk.frameworks import Framework, catalogue
-from helpdesk.idempotency import commit_or_first, first_made, flush_or_first, replayed
+from helpdesk.idempotency import first_made, flush_or_first, replayed
 from helpdesk.locking import reread_locked
 from helpdesk.models import EvidenceCode, EvidenceRecord, KnowledgeRecord, User
 from helpdesk.models.types import utcnow
@@ -147,7 +147,7 @@ def record_knowledge(
         return _replayed(earlier, assessor, learner)
     _write_evidence(record)
     _tell(record, assessor)
-    if (earlier := commit_or_first(KnowledgeRecord, idempotency_key)) is not None:
+    if (earlier := flush_or_first(KnowledgeRecord, idempotency_key)) is not None:
         return _replayed(earlier, assessor, learner)
     return record
 
@@ -198,7 +198,7 @@ def write_answer(learner: User, code: str, answer: str) -> KnowledgeRecord:
         outcome=KnowledgeOutcome.PENDING,
     )
     db.session.add(record)
-    db.session.commit()
+    db.session.flush()
     return record
 
 
@@ -216,7 +216,6 @@ def mark_answer(
         raise AssessmentError("Only written answers are marked.", status=409)
     found = reread_locked(record)
     if not found.is_pending:
-        db.session.rollback()
         who = f" by {found.assessor_initials}" if found.assessor_initials else ""
         raise AssessmentError(f"This answer was already marked{who}.", status=409)
     found.outcome = outcome
@@ -226,7 +225,7 @@ def mark_answer(
     found.decided_at = utcnow()
     _write_evidence(found)
     _tell(found, assessor)
-    db.session.commit()
+    db.session.flush()
     return found
 
 

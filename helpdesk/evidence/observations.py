@@ -26,7 +26,7 @@ from helpdesk.evidence.decisions import (
 from helpdesk.evidence.redaction import evidence_ticket_ids
 from helpdesk.extensions import db
 from helpdesk.frameworks import Criterion, Framework, catalogue
-from helpdesk.idempotency import commit_or_first, first_made, replayed
+from helpdesk.idempotency import first_made, flush_or_first, replayed
 from helpdesk.locking import reread_locked
 from helpdesk.models import (
     EvidenceCode,
@@ -159,7 +159,7 @@ def record_observation(
         idempotency_key=idempotency_key,
     )
     db.session.add(observation)
-    if (earlier := commit_or_first(Observation, idempotency_key)) is not None:
+    if (earlier := flush_or_first(Observation, idempotency_key)) is not None:
         return replayed(earlier, _observed_by(earlier, assessor, learner), already_decided)
     return observation
 
@@ -204,7 +204,7 @@ def pin(
         idempotency_key=idempotency_key,
     )
     db.session.add(found)
-    if (earlier := commit_or_first(ObservationPin, idempotency_key)) is not None:
+    if (earlier := flush_or_first(ObservationPin, idempotency_key)) is not None:
         return replayed(
             earlier, _pinned_here(earlier, observation, ticket_event, by), already_decided
         )
@@ -222,7 +222,6 @@ def _pinned_here(
 
 
 def _refuse(message: str, status: int) -> AssessmentError:
-    db.session.rollback()
     return AssessmentError(message, status=status)
 
 
@@ -298,7 +297,7 @@ def confirm_observation(
         raise AssessmentError("Only the observing assessor and the learner confirm.", status=403)
     if found.confirmed:
         _write_evidence(found)
-    db.session.commit()
+    db.session.flush()
     return found
 
 

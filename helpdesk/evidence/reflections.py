@@ -10,7 +10,7 @@ from sqlalchemy import select
 from helpdesk.evidence.redaction import evidence_ticket_ids
 from helpdesk.extensions import db
 from helpdesk.frameworks import Framework
-from helpdesk.idempotency import commit_or_first, first_made
+from helpdesk.idempotency import first_made, flush_or_first
 from helpdesk.models import LearnerProfile, ReflectiveAccount, Ticket, User
 from helpdesk.models.types import utcnow
 from helpdesk.refusals import Refusal
@@ -118,7 +118,7 @@ def add_reflection(
         **parts,
     )
     db.session.add(account)
-    if (earlier := commit_or_first(ReflectiveAccount, idempotency_key)) is not None:
+    if (earlier := flush_or_first(ReflectiveAccount, idempotency_key)) is not None:
         return _replayed(earlier, author, profile)
     return account
 

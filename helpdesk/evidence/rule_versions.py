@@ -235,5 +235,5 @@ def move_on(learner: User | LearnerProfile | int, assessor: User, reason: str) -
         version_to=new,
         reason=why,
     )
-    db.session.commit()
+    db.session.flush()
     return profile

@@ -47,7 +47,6 @@ def _still_pending(record: EvidenceRecord) -> EvidenceRecord:
     """Checked again under the lock: an assessor may have decided a moment ago."""
     record = reread_locked(record)
     if record.decided:
-        db.session.rollback()  # let go of the lock before answering
         raise EvidenceError(decided_message(record), status=409)
     return record
 
@@ -65,7 +64,7 @@ def add_note(record: EvidenceRecord, learner: Any, text: str) -> EvidenceRecord:
     text = _text(text, "note", "The note", NOTE_MAX)
     record = _still_pending(record)
     record.note = text
-    db.session.commit()
+    db.session.flush()
     return record
 
 
@@ -91,5 +90,5 @@ def untag(record: EvidenceRecord, learner: Any, code: str, reason: str) -> Evide
     found = _live_code(record, code)  # again, under the lock
     found.untagged_at = utcnow()
     found.untag_reason = reason
-    db.session.commit()
+    db.session.flush()
     return found

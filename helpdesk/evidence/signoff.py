@@ -69,7 +69,7 @@ def declare_own_work(learner: User) -> SignOff:
         found = SignOff(learner_id=profile.user_id, framework=profile.framework)
         db.session.add(found)
     found.learner_declared_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return found
 
 
@@ -110,5 +110,5 @@ def sign_off(
         f"{assessor.name} signed off your unit.",
         url=f"/portfolio/{profile.user_id}/sign-off",
     )
-    db.session.commit()
+    db.session.flush()
     return found

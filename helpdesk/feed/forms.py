@@ -15,7 +15,8 @@ class ShareForm(FlaskForm):
         "What the customer said",
         validators=[DataRequired("Quote what the customer said."), Length(max=QUOTE_MAX)],
         description=(
-            "Their name, email and phone are already replaced with [customer]. "
+            "Their name is already [customer]; contact details, address, payment details "
+            "and references are removed too. "
             "Remove anything else that could identify them before you share."
         ),
     )

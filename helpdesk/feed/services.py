@@ -1,25 +1,30 @@
 """The team feedback feed: customers' words shared with the team, reactions, and turning
 a post into a proactive report or a problem record.
 
-Each function checks the move, writes the rows (and the source ticket's event) and commits.
+Each function checks the move and writes the rows (and the source ticket's event); the
+caller's unit of work commits them, with whatever else the same request did.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from helpdesk.domain import ReactionKind, TicketEventKind
+from helpdesk.evidence.redaction import (
+    build_context,
+    customer_details,
+    staff_names,
+    ticket_context,
+)
 from helpdesk.extensions import db
-from helpdesk.idempotency import commit_or_first, first_made, flush_or_first, replayed
-from helpdesk.locking import commit_checked, reread_locked
+from helpdesk.idempotency import first_made, flush_or_first, replayed
+from helpdesk.locking import flush_checked, reread_locked
 from helpdesk.models import FeedPost, FeedReaction, ProblemRecord, Ticket, User
 from helpdesk.problems.services import create_problem
 from helpdesk.tickets import proactive
@@ -44,47 +49,25 @@ COMMENT_MAX = 2000
 PAGE_SIZE = 20
 REDACTED = "[customer]"
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Nine or more digits, with the spaces, dashes, dots and brackets phone numbers carry.
-_PHONE_LIKE = re.compile(r"(?<![\w])\+?\d(?:[\s\-().]*\d){8,}(?![\w])")
-_SEPARATORS = r"[\s\-().]*"
+# The feed's own short tokens; everything else the redaction finds keeps its usual token.
+FEED_TOKENS = {"email": "[email]", "phone": "[phone]", "reference": "[reference]"}
 
 
 class FeedError(WorkflowError):
     """A refused move on the feed; the message says why."""
 
 
-def _phone_pattern(phone: str) -> str | None:
-    digits = re.sub(r"\D", "", phone)
-    if digits.startswith("44") and len(digits) > 10:
-        digits = digits[2:]
-    digits = digits.lstrip("0")
-    if len(digits) < 6:
-        return None
-    # The national form (leading 0) or an international one (+44 / 0044) of the same number.
-    prefix = r"(?:(?:\+|00)\d{1,3}" + _SEPARATORS + r"(?:\(0\)" + _SEPARATORS + r")?|0)?"
-    return r"(?<!\d)" + prefix + _SEPARATORS.join(digits) + r"(?!\d)"
-
-
 def redact(text: str, customer: User | None, order_ref: str | None = None) -> str:
-    """The text with the customer's name, email and phone (and any email or phone-like
-    number, and the order reference) replaced, for the sharer to check and edit."""
-    patterns: list[str] = []
-    if customer is not None:
-        if customer.email:
-            patterns.append(re.escape(customer.email))
-        if customer.phone and (phone := _phone_pattern(customer.phone)):
-            patterns.append(phone)
-        name = (customer.name or "").strip()
-        if name:
-            patterns.append(r"\b" + r"\s+".join(map(re.escape, name.split())) + r"\b")
-            patterns += [rf"\b{re.escape(part)}\b" for part in name.split() if len(part) > 1]
-    for pattern in patterns:
-        text = re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
-    if order_ref and order_ref.strip():
-        text = re.sub(re.escape(order_ref.strip()), "[reference]", text, flags=re.IGNORECASE)
-    text = _EMAIL.sub("[email]", text)
-    return _PHONE_LIKE.sub("[phone]", text)
+    """The text with the customer's name, contact details, address, payment details and
+    references (and anyone else it names) replaced, for the sharer to check and edit."""
+    context = build_context(
+        [customer_details(customer)] if customer is not None else [],
+        [order_ref],
+        staff=staff_names(),
+        label=REDACTED,
+        tokens=FEED_TOKENS,
+    )
+    return context.redact(text)
 
 
 def customer_words(ticket: Ticket) -> str:
@@ -96,10 +79,12 @@ def customer_words(ticket: Ticket) -> str:
 
 
 def prefilled_quote(ticket: Ticket) -> str:
-    return redact(customer_words(ticket), ticket.customer, ticket.order_ref)[:QUOTE_MAX]
+    """The customer's words, redacted with all the ticket knows (its streets, its people)."""
+    context = ticket_context(ticket, label=REDACTED, tokens=FEED_TOKENS)
+    return context.redact(customer_words(ticket))[:QUOTE_MAX]
 
 
-_commit = commit_checked
+_flush = flush_checked
 
 
 def share(
@@ -149,7 +134,7 @@ def share(
             body=f"Shared on the team feed ({TAGS[tag]}): “{quote[:300]}”",
             data={"post_id": post.id, "tag": tag},
         )
-    if (existing := commit_or_first(FeedPost, idempotency_key)) is not None:
+    if (existing := flush_or_first(FeedPost, idempotency_key)) is not None:
         return existing, False
     return post, True
 
@@ -192,7 +177,7 @@ def react(post: FeedPost, user: User, kind: str, on: bool | None = None) -> bool
     elif not want and existing is not None:
         db.session.delete(existing)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()  # a double click gave the same reaction first: it is given
     db.session.expire(post, ["reactions"])
@@ -283,36 +268,12 @@ def turn_into_report(
         .where(FeedPost.id == post.id, FeedPost.proactive_ticket_id.is_(None))
         .values(proactive_ticket_id=ticket.id)
     )
-    db.session.commit()
     db.session.refresh(post)
     if not created:
         raise FeedError(
             f"This post was already turned into the proactive report {ticket.reference}."
         )
     return ticket
-
-
-@contextmanager
-def _links_in_same_commit(post: FeedPost) -> Iterator[None]:
-    """Set ``post.problem_id`` inside the commit that creates the problem record."""
-    session: Session = db.session()
-    made: list[ProblemRecord] = []
-
-    def added(_session: Session, obj: object) -> None:
-        if isinstance(obj, ProblemRecord):
-            made.append(obj)
-
-    def before_commit(_session: Session) -> None:
-        if made and post.problem_id is None:
-            post.problem_id = made[0].id
-
-    event.listen(session, "transient_to_pending", added)
-    event.listen(session, "before_commit", before_commit)
-    try:
-        yield
-    finally:
-        event.remove(session, "transient_to_pending", added)
-        event.remove(session, "before_commit", before_commit)
 
 
 def _opened_by(post: FeedPost, idempotency_key: str | None) -> ProblemRecord | None:
@@ -344,12 +305,15 @@ def turn_into_problem(
     if post.problem_id is not None and (first := _opened_by(post, idempotency_key)):
         return first
     _refuse_if_recorded(post)
-    with _links_in_same_commit(post):
-        problem = create_problem(
-            actor,
-            title=title,
-            category_id=category_id,
-            root_cause=root_cause or _post_text(post),
-            idempotency_key=idempotency_key,
-        )
+    problem = create_problem(
+        actor,
+        title=title,
+        category_id=category_id,
+        root_cause=root_cause or _post_text(post),
+        idempotency_key=idempotency_key,
+    )
+    # The same unit of work as the record: the link and the record are kept together.
+    if post.problem_id is None:
+        post.problem_id = problem.id
+    _flush()
     return problem

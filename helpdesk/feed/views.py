@@ -35,7 +35,6 @@ def _number(raw: str | None) -> int | None:
 
 
 def _refuse(form: Any, exc: WorkflowError, default: str) -> None:
-    db.session.rollback()
     attach_refusal(form, exc, default)
 
 
@@ -157,7 +156,6 @@ def turn_into_report(post_id: int) -> Result:
                 priority=int(form.priority.data),
             )
         except services.FeedError as exc:
-            db.session.rollback()
             page["refusal"] = exc.message
             return _turn_page("tickets/proactive.html", form, post, 409, **page)
         except WorkflowError as exc:
@@ -191,7 +189,6 @@ def turn_into_problem(post_id: int) -> Result:
                 idempotency_key=form.idempotency_key.data or None,
             )
         except services.FeedError as exc:
-            db.session.rollback()
             turned = post.problem_id is not None
             return _turn_page(
                 "feed/problem.html", form, post, 409, refusal=exc.message, turned=turned

@@ -23,7 +23,7 @@ from helpdesk.domain import CodeKind, EvidenceStatus, Role, SampleVerdict
 from helpdesk.evidence.redaction import RedactionContext, portfolio_context
 from helpdesk.extensions import db
 from helpdesk.frameworks import METHODS, catalogue
-from helpdesk.idempotency import commit_or_first, first_made, flush_or_first, replayed
+from helpdesk.idempotency import first_made, flush_or_first, replayed
 from helpdesk.models import (
     EvidenceCode,
     EvidenceRecord,
@@ -295,7 +295,7 @@ def draw_sample(
         sample.items.append(
             IqaSampleItem(evidence_id=record.id, snapshot=snapshot(record, context))
         )
-    if (earlier := commit_or_first(IqaSample, idempotency_key)) is not None:
+    if (earlier := flush_or_first(IqaSample, idempotency_key)) is not None:
         return _replayed(earlier, iqa, request)
     return sample
 
@@ -320,5 +320,5 @@ def record_verdict(item: IqaSampleItem, iqa: User, verdict: str, comment: str) -
     item.verdict = verdict
     item.comment = comment
     item.decided_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return item

@@ -98,7 +98,6 @@ def new_sample() -> Result:
             idempotency_key=form.idempotency_key.data or None,
         )
     except SampleError as exc:
-        db.session.rollback()
         if exc.status == 403:
             abort(403)
         attach_refusal(form, exc, "learners")
@@ -151,7 +150,6 @@ def verdict(sample_id: int, item_id: int) -> Result:
         try:
             record_verdict(item, current_user, form.verdict.data or "", form.comment.data or "")
         except SampleError as exc:
-            db.session.rollback()
             if exc.status == 403:
                 abort(403)
             attach_refusal(form, exc, "verdict")

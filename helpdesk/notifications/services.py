@@ -12,8 +12,11 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from helpdesk.domain import NotificationKind, Role
+from helpdesk.evidence.redaction import ticket_context
 from helpdesk.extensions import db
 from helpdesk.models import Notification, OutboxMessage, Ticket, User, UserRole
+
+NOTICE_CUSTOMER = "[customer]"
 
 
 def external_url(path: str) -> str:
@@ -40,8 +43,15 @@ def notify_staff(
     ticket: Ticket | None = None,
     url: str = "",
     email: bool = False,
+    about: Iterable[Ticket] = (),
 ) -> list[Notification]:
-    """Add an in-app notice (and optionally an email) for each distinct staff member."""
+    """Add an in-app notice (and optionally an email) for each distinct staff member.
+
+    A notice travels outside the ticket (a supervisor's list, an inbox), so its text is
+    redacted with what ``ticket`` and ``about`` know: their customers become "[customer]",
+    addresses, payment details and references go.
+    """
+    text = ticket_context(ticket, about=about, label=NOTICE_CUSTOMER).redact(text)
     made = []
     seen: set[int] = set()
     for user in users:

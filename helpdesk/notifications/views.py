@@ -43,7 +43,6 @@ def mark_read() -> Response:
         .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-    db.session.commit()
     return redirect(url_for("notifications.index"))
 
 

@@ -14,7 +14,6 @@ from helpdesk.evidence.testimony import (
     learner_for,
     read_feedback_token,
 )
-from helpdesk.extensions import db
 from helpdesk.forms import attach_refusal
 from helpdesk.htmx import render
 from helpdesk.main import bp
@@ -72,6 +71,5 @@ def feedback(token: str) -> tuple[str, int]:
             **form.testimony(),
         )
     except WorkflowError as exc:
-        db.session.rollback()
         return _not_taken(token, form, exc)
     return render("portal/feedback_done.html", answer=answer, ticket=ticket), 200

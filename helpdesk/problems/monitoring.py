@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from helpdesk.domain import ProblemEventKind, ProblemStatus
 from helpdesk.models import ProblemRecord, User
 from helpdesk.models.types import utcnow
-from helpdesk.problems.services import ProblemError, _commit, _text, move_problem
+from helpdesk.problems.services import ProblemError, _flush, _text, move_problem
 from helpdesk.settings import get_int
 
 
@@ -19,7 +19,7 @@ def put_live(problem: ProblemRecord, actor: User, note: str) -> None:
     note = _text(note, "note", "What was done", 2000)
     problem.solution_live_at = utcnow()
     move_problem(problem, ProblemStatus.LIVE, actor, ProblemEventKind.SOLUTION_LIVE, note)
-    _commit()
+    _flush()
 
 
 @dataclass(frozen=True)
@@ -104,4 +104,4 @@ def close(problem: ProblemRecord, actor: User, reason: str = "") -> None:
     problem.closed_at = utcnow()
     problem.close_reason = reason
     move_problem(problem, ProblemStatus.CLOSED, actor, ProblemEventKind.CLOSED, reason)
-    _commit()
+    _flush()

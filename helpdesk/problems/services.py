@@ -3,7 +3,8 @@ record the root cause and the actions taken. Solutions and approval are in solut
 going live, monitoring and closing in monitoring.py.
 
 Every function checks the move and the person's authority, writes the problem's event
-(and the tickets' events), queues notifications and commits.
+(and the tickets' events), queues notifications and flushes; the caller's unit of work
+commits.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from helpdesk.domain import (
 )
 from helpdesk.evidence.capture import capture_problem_event
 from helpdesk.extensions import db
-from helpdesk.idempotency import commit_or_first, first_made, flush_or_first, replayed
-from helpdesk.locking import commit_checked
+from helpdesk.idempotency import first_made, flush_or_first, replayed
+from helpdesk.locking import flush_checked
 from helpdesk.models import (
     CandidateSolution,
     Category,
@@ -106,7 +107,7 @@ def _event(
     return event
 
 
-_commit = commit_checked
+_flush = flush_checked
 
 
 def _replay_or_check(
@@ -148,6 +149,7 @@ def _alert(problem: ProblemRecord, actor: User, why: str) -> None:
         text + ("\nLatest:\n" + lines if lines else ""),
         url=f"/staff/problems/{problem.id}",
         email=True,
+        about=[link.ticket for link in latest],
     )
     problem.alerted_at_count = count
     _event(problem, actor, ProblemEventKind.AUTHORITY_ALERTED, text, count=count)
@@ -213,7 +215,7 @@ def create_problem(
     _link(problem, actor, tickets)
     db.session.flush()
     _alert(problem, actor, "a new problem record was opened")
-    if (first := commit_or_first(ProblemRecord, idempotency_key)) is not None:
+    if (first := flush_or_first(ProblemRecord, idempotency_key)) is not None:
         return replayed(first, first.created_by_id == actor.id, ProblemError)
     return problem
 
@@ -237,7 +239,7 @@ def link_tickets(problem: ProblemRecord, actor: User, tickets: Sequence[Ticket])
         threshold = get_int("repeat_alert_threshold")
         if len(problem.links) >= threshold > problem.alerted_at_count:
             _alert(problem, actor, f"it has reached {threshold} repeats")
-    _commit()
+    _flush()
     return linked
 
 
@@ -245,7 +247,7 @@ def update_root_cause(problem: ProblemRecord, actor: User, root_cause: str) -> N
     root_cause = _text(root_cause, "root_cause", "The suspected root cause", 4000)
     problem.root_cause = root_cause
     _event(problem, actor, ProblemEventKind.ROOT_CAUSE, root_cause)
-    _commit()
+    _flush()
 
 
 def record_action(
@@ -268,7 +270,7 @@ def record_action(
         event = _event(
             problem, actor, ProblemEventKind.ACTION, text, idempotency_key=idempotency_key
         )
-    if (first := commit_or_first(ProblemEvent, idempotency_key)) is not None:
+    if (first := flush_or_first(ProblemEvent, idempotency_key)) is not None:
         return replayed(first, first.problem_id == problem.id, ProblemError)
     return event
 

@@ -161,6 +161,7 @@ def link_similar(ticket: Ticket, back: str | None) -> Response:
     try:
         problem, linked = linking.link_similar(current_user, ticket)
     except WorkflowError as exc:
+        # A redirect is not an error, so the request would commit: drop the refused work.
         db.session.rollback()
         flash(exc.message, "error")
     else:

@@ -17,7 +17,7 @@ from helpdesk.domain import (
 )
 from helpdesk.extensions import db
 from helpdesk.formatting import money
-from helpdesk.idempotency import commit_or_first, flush_or_first, replayed
+from helpdesk.idempotency import flush_or_first, replayed
 from helpdesk.models import (
     CandidateSolution,
     ProblemApproval,
@@ -30,8 +30,8 @@ from helpdesk.money import MAX_AMOUNT_MINOR
 from helpdesk.notifications.services import notify_staff, supervisors
 from helpdesk.problems.services import (
     ProblemError,
-    _commit,
     _event,
+    _flush,
     _replay_or_check,
     _text,
     move_problem,
@@ -130,7 +130,7 @@ def add_solution(
     if (first := flush_or_first(CandidateSolution, idempotency_key)) is not None:
         return replayed(first, first.problem_id == problem.id, ProblemError)
     _event(problem, actor, K.SOLUTION_ADDED, description, solution_id=solution.id)
-    if (first := commit_or_first(CandidateSolution, idempotency_key)) is not None:
+    if (first := flush_or_first(CandidateSolution, idempotency_key)) is not None:
         return replayed(first, first.problem_id == problem.id, ProblemError)
     return solution
 
@@ -157,7 +157,7 @@ def choose_solution(problem: ProblemRecord, actor: User, solution: CandidateSolu
         solution.description,
         solution_id=solution.id,
     )
-    _commit()
+    _flush()
 
 
 def can_decide(user: Any, approval: ProblemApproval) -> bool:
@@ -193,7 +193,7 @@ def request_approval(problem: ProblemRecord, actor: User) -> ProblemApproval:
         url=f"/staff/problems/{problem.id}",
         email=True,
     )
-    _commit()
+    _flush()
     return approval
 
 
@@ -243,7 +243,7 @@ def decide_approval(approval: ProblemApproval, actor: User, *, approve: bool, re
         decision=approval.state,
         problem_id=problem.id,
     )
-    _commit()
+    _flush()
 
 
 def latest_approval(problem: ProblemRecord) -> ProblemApproval | None:

@@ -85,7 +85,6 @@ def new_problem() -> Result:
                 idempotency_key=form.idempotency_key.data or None,
             )
         except WorkflowError as exc:
-            db.session.rollback()
             attach_refusal(form, exc, "title")
         else:
             flash("Problem record opened; the supervisors have been alerted.", "success")
@@ -220,7 +219,6 @@ def decide_from_inbox(approval_id: int) -> Result:
             reason=form.reason.data or "",
         )
     except WorkflowError as exc:
-        db.session.rollback()
         message = STALE if isinstance(exc, StaleTicketError) else exc.message
         form.reason.errors = [*form.reason.errors, message]
         return inbox_views._inbox(problem_forms={approval.id: form}, status=422)

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from helpdesk.extensions import db
-from helpdesk.idempotency import commit_or_first, first_made
+from helpdesk.idempotency import first_made, flush_or_first
 from helpdesk.models import Deflection, Route, User
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -93,4 +93,4 @@ def _count(
         idempotency_key=idempotency_key,
     )
     db.session.add(deflection)
-    return commit_or_first(Deflection, idempotency_key) or deflection
+    return flush_or_first(Deflection, idempotency_key) or deflection

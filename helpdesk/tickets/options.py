@@ -1,7 +1,8 @@
 """Options for resolving a problem: weigh them, confirm, approve, offer, agree, implement.
 
 Every function checks the move and the person's authority, writes the event, queues
-the notifications and commits. Refusals are WorkflowError/AuthorityError messages.
+the notifications and flushes (the caller's unit of work commits). Refusals are
+WorkflowError/AuthorityError messages.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from helpdesk.domain import (
 )
 from helpdesk.extensions import db
 from helpdesk.formatting import money
-from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
+from helpdesk.idempotency import first_made, flush_or_first
 from helpdesk.models import Approval, Confirmation, Option, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_customer, notify_staff
 from helpdesk.tickets import authority
-from helpdesk.tickets.services import _check_version, _commit, _text
+from helpdesk.tickets.services import _check_version, _flush, _text
 from helpdesk.tickets.workflow import WorkflowError, record_event, transition
 
 REMEDY_TYPES = REMEDY_LABELS
@@ -195,7 +196,7 @@ def add_option(
     )
     if ticket.status in (Status.ACKNOWLEDGED, Status.AWAITING_CUSTOMER, Status.IN_PROGRESS):
         _ensure_status(ticket, Status.OPTIONS, actor)
-    return commit_or_first(Option, idempotency_key) or option
+    return flush_or_first(Option, idempotency_key) or option
 
 
 def edit_option(option: Option, actor: User, data: OptionData) -> Option:
@@ -225,7 +226,7 @@ def edit_option(option: Option, actor: User, data: OptionData) -> Option:
     )
     if voided and option.ticket.status == Status.AWAITING_APPROVAL and not _pending(option.ticket):
         _ensure_status(option.ticket, Status.OPTIONS, actor)
-    _commit()
+    _flush()
     return option
 
 
@@ -252,7 +253,7 @@ def recommend(option: Option, actor: User) -> None:
         body=option.description,
         data={"option_id": option.id},
     )
-    _commit()
+    _flush()
 
 
 def request_confirmation(option: Option, actor: User, colleague: User) -> Confirmation:
@@ -282,7 +283,7 @@ def request_confirmation(option: Option, actor: User, colleague: User) -> Confir
         ticket=option.ticket,
         email=True,
     )
-    _commit()
+    _flush()
     return confirmation
 
 
@@ -316,7 +317,7 @@ def decide_confirmation(
         f"{actor.name} {'confirmed' if confirm else 'challenged'} an option on {ticket.reference}.",
         ticket=ticket,
     )
-    _commit()
+    _flush()
 
 
 def eligible_approvers(approval: Approval) -> list[User]:
@@ -367,7 +368,7 @@ def request_approval(option: Option, actor: User) -> Approval:
         url="/staff/approvals",
         email=True,
     )
-    _commit()
+    _flush()
     return approval
 
 
@@ -412,7 +413,7 @@ def decide_approval(approval: Approval, actor: User, *, approve: bool, reason: s
         ticket_id=ticket.id,
         cost_minor=approval.cost_minor,
     )
-    _commit()
+    _flush()
 
 
 def offer(ticket: Ticket, actor: User, options: Sequence[Option]) -> None:
@@ -450,7 +451,7 @@ def offer(ticket: Ticket, actor: User, options: Sequence[Option]) -> None:
         "We have worked out how we could solve your problem. Please look at the options "
         "and tell us which you would like.",
     )
-    _commit()
+    _flush()
 
 
 def customer_agree(option: Option, customer: User) -> None:
@@ -486,7 +487,7 @@ def customer_agree(option: Option, customer: User) -> None:
         f"The customer agreed an option on {ticket.reference}.",
         ticket=ticket,
     )
-    _commit()
+    _flush()
 
 
 def customer_decline(option: Option, customer: User, comment: str) -> None:
@@ -517,7 +518,7 @@ def customer_decline(option: Option, customer: User, comment: str) -> None:
         f"The customer declined an option on {ticket.reference}.",
         ticket=ticket,
     )
-    _commit()
+    _flush()
 
 
 def implement(
@@ -551,7 +552,7 @@ def implement(
     if ticket.status == Status.AGREED:
         transition(ticket, Status.IN_PROGRESS, actor, public=False)
     notify_customer(ticket, N.OPTION_IMPLEMENTED, "We have acted on your problem", note)
-    _commit()
+    _flush()
 
 
 def options_for(ticket: Ticket) -> list[Option]:

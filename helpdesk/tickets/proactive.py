@@ -1,7 +1,8 @@
 """Proactive work: report a system or procedure problem before it reaches customers,
 record the steps taken, and inform managers and colleagues.
 
-Each function checks the move, writes the ticket's event, queues notices and commits.
+Each function checks the move, writes the ticket's event, queues notices and flushes
+(the caller's unit of work commits).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from helpdesk.domain import Channel, NotificationKind, Origin, Priority, Role, TicketEventKind
 from helpdesk.extensions import db
-from helpdesk.idempotency import commit_or_first, first_made
+from helpdesk.idempotency import first_made, flush_or_first
 from helpdesk.models import Ticket, TicketEvent, User, UserRole
 from helpdesk.notifications.services import notify_staff, supervisors
 from helpdesk.tickets.services import NewTicket, _text, create_ticket
@@ -95,7 +96,7 @@ def record_step(
         data={"number": len(steps(ticket)) + 1},
         idempotency_key=idempotency_key,
     )
-    return commit_or_first(TicketEvent, idempotency_key) or event
+    return flush_or_first(TicketEvent, idempotency_key) or event
 
 
 def group_members(groups: Sequence[str]) -> list[User]:
@@ -173,4 +174,4 @@ def inform(
     notify_staff(
         chosen, NotificationKind.PROACTIVE_INFORMED, "\n".join(summary), ticket=ticket, email=True
     )
-    return commit_or_first(TicketEvent, idempotency_key) or event
+    return flush_or_first(TicketEvent, idempotency_key) or event

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from helpdesk.domain import NotificationKind, PromiseState, TicketEventKind
 from helpdesk.extensions import db
 from helpdesk.formatting import when
-from helpdesk.idempotency import commit_or_first, first_made, flush_or_first
+from helpdesk.idempotency import first_made, flush_or_first
 from helpdesk.models import Promise, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_customer, notify_staff, supervisors
-from helpdesk.tickets.services import _commit, _text
+from helpdesk.tickets.services import _flush, _text
 from helpdesk.tickets.workflow import WorkflowError, record_event
 
 # A promise closes once, either way; there is no reopening a kept or broken promise.
@@ -102,7 +102,7 @@ def make_promise(
         "What we have promised",
         f"We promise: {description}. Due by {when(due_at)}.",
     )
-    return commit_or_first(Promise, idempotency_key) or promise
+    return flush_or_first(Promise, idempotency_key) or promise
 
 
 def keep_promise(promise: Promise, actor: User) -> None:
@@ -122,7 +122,7 @@ def keep_promise(promise: Promise, actor: User) -> None:
         "We kept our promise",
         f"Done: {promise.description}.",
     )
-    _commit()
+    _flush()
 
 
 def break_promise(promise: Promise, actor: User, reason: str) -> None:
@@ -147,7 +147,7 @@ def break_promise(promise: Promise, actor: User, reason: str) -> None:
         "We could not keep a promise",
         f"We promised: {promise.description}. We could not keep it, because: {reason}",
     )
-    _commit()
+    _flush()
 
 
 def promises_for(ticket: Ticket) -> list[Promise]:
@@ -182,7 +182,7 @@ def flag_overdue(now: datetime | None = None) -> int:
             ticket=ticket,
             email=True,
         )
-    db.session.commit()
+    db.session.flush()
     return len(overdue)
 
 

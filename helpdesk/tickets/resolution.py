@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.domain import NotificationKind, Status, TicketEventKind
 from helpdesk.evidence.testimony import (
@@ -22,9 +21,8 @@ from helpdesk.idempotency import first_made
 from helpdesk.models import Route, SatisfactionResponse, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import external_url, notify_customer, notify_staff
-from helpdesk.tickets.services import _check_version, _commit, _text
+from helpdesk.tickets.services import _check_version, _flush, _text
 from helpdesk.tickets.workflow import (
-    StaleTicketError,
     WorkflowError,
     can_transition,
     record_event,
@@ -75,7 +73,7 @@ def ask_question(
     if before != Status.AWAITING_CUSTOMER:
         transition(ticket, Status.AWAITING_CUSTOMER, actor, public=False)
     notify_customer(ticket, NotificationKind.QUESTION_ASKED, "We have a question for you", question)
-    _commit()
+    _flush()
     return event
 
 
@@ -102,7 +100,7 @@ def offer_route(ticket: Ticket, actor: User, route: Route, note: str = "") -> Ti
     notify_customer(
         ticket, NotificationKind.ROUTE_OFFERED, "Another way to solve your problem", body
     )
-    _commit()
+    _flush()
     return event
 
 
@@ -139,7 +137,7 @@ def escalate(
         ticket=ticket,
         email=True,
     )
-    _commit()
+    _flush()
     return event
 
 
@@ -168,7 +166,7 @@ def resolve(
         f"{summary}\n\nPlease tell us whether this solved your problem, and how we did:\n"
         f"{link}\n(This link works once, for {link_days()} days, without signing in.)",
     )
-    _commit()
+    _flush()
     return event
 
 
@@ -248,16 +246,8 @@ def customer_confirm(
         record_testimony(
             ticket, response, witness_name, witness_contact, learner=learner, event=event
         )
-    _commit()
+    _flush()
     return response
-
-
-def _flush() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise StaleTicketError() from exc
 
 
 def close_unresolved(
@@ -303,7 +293,7 @@ def close_unresolved(
     notify_customer(
         ticket, NotificationKind.CLOSED_UNRESOLVED, "We could not solve your problem", body
     )
-    _commit()
+    _flush()
     return event
 
 
@@ -324,5 +314,5 @@ def close_unconfirmed(now: datetime, days: int) -> int:
             public=True,
         )
         transition(ticket, Status.CLOSED_NO_RESPONSE, None, public=False)
-    db.session.commit()
+    db.session.flush()
     return len(stale)

@@ -1,6 +1,7 @@
 """Ticket rules: raising, acknowledging, replying, assigning and classifying.
 
-Each function takes plain arguments, checks the move, writes the event and commits.
+Each function takes plain arguments, checks the move, writes the event and flushes
+(the caller's unit of work commits).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from helpdesk.domain import (
     UpdateKind,
 )
 from helpdesk.extensions import db
-from helpdesk.idempotency import commit_or_first, first_made
-from helpdesk.locking import commit_checked
+from helpdesk.idempotency import first_made, flush_or_first
+from helpdesk.locking import flush_checked
 from helpdesk.models import Category, Ticket, TicketEvent, User
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_customer, notify_staff
@@ -83,7 +84,7 @@ def _check_version(ticket: Ticket, expected_version: int | None) -> None:
 
 
 # Commit, turning a lost race on the ticket's version into a clear message.
-_commit = commit_checked
+_flush = flush_checked
 
 
 def create_ticket(
@@ -158,7 +159,7 @@ def create_ticket(
         for upload in uploads:
             store(upload, ticket=ticket, event=created, uploader=created_by)
     # Two submits raced with the same key: the other one won, hand back its ticket.
-    if (existing := commit_or_first(Ticket, idempotency_key)) is not None:
+    if (existing := flush_or_first(Ticket, idempotency_key)) is not None:
         return existing, False
     return ticket, True
 
@@ -195,7 +196,7 @@ def acknowledge(
         transition(ticket, Status.ACKNOWLEDGED, actor, public=False)
     if ticket.assignee is None:
         ticket.assignee = actor
-    _commit()
+    _flush()
     return event
 
 
@@ -218,7 +219,7 @@ def _add_message(
     )
     if before_commit is not None:
         before_commit(event)
-    return commit_or_first(TicketEvent, idempotency_key) or event
+    return flush_or_first(TicketEvent, idempotency_key) or event
 
 
 def reply(
@@ -381,7 +382,7 @@ def assign(
         public=False,
         data={"from": old, "to": assignee.name if assignee else None},
     )
-    _commit()
+    _flush()
     return event
 
 
@@ -429,7 +430,7 @@ def classify(
     if not changes:
         return None
     event = record_event(ticket, actor, TicketEventKind.CLASSIFIED, public=False, data=changes)
-    _commit()
+    _flush()
     return event
 
 

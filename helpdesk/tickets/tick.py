@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +18,9 @@ from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_staff, supervisors
 from helpdesk.tickets.promises import flag_overdue
 from helpdesk.tickets.resolution import close_unconfirmed
+from helpdesk.unit_of_work import unit_of_work
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -23,12 +28,14 @@ class TickReport:
     sla_alerts: int
     promises_overdue: int
     closed_no_response: int
+    failed: tuple[str, ...] = ()  # each failed job with its reason
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"SLA alerts: {self.sla_alerts}, overdue promises flagged: {self.promises_overdue}, "
             f"closed for no response: {self.closed_no_response}"
         )
+        return text + "".join(f"\nFailed: {reason}" for reason in self.failed)
 
 
 def alert_sla_breaches(now: datetime) -> int:
@@ -56,7 +63,7 @@ def alert_sla_breaches(now: datetime) -> int:
         )
         count += 1
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # Another sweep got there first; its alerts stand.
         db.session.rollback()
@@ -64,10 +71,29 @@ def alert_sla_breaches(now: datetime) -> int:
     return count
 
 
+def _own_unit(name: str, job: Callable[[], int], failed: list[str]) -> int:
+    """Run one job in its own unit of work: a failure is logged with its reason, its
+    work rolled back, and the other jobs still run."""
+    try:
+        with unit_of_work():
+            return job()
+    except Exception as exc:  # noqa: BLE001 - one job's failure must not stop the others
+        log.exception("Tick job %s failed", name)
+        # The first line only: a database error goes on with the statement and its values.
+        first_line = (str(exc).splitlines() or [""])[0]
+        failed.append(f"{name}: {type(exc).__name__}: {first_line}"[:300])
+        return 0
+
+
 def run_tick(now: datetime | None = None) -> TickReport:
-    now = now or utcnow()
+    at = now or utcnow()
+    days = current_app.config["CONFIRMATION_DAYS"]
+    failed: list[str] = []
     return TickReport(
-        sla_alerts=alert_sla_breaches(now),
-        promises_overdue=flag_overdue(now),
-        closed_no_response=close_unconfirmed(now, current_app.config["CONFIRMATION_DAYS"]),
+        sla_alerts=_own_unit("SLA alerts", lambda: alert_sla_breaches(at), failed),
+        promises_overdue=_own_unit("overdue promises", lambda: flag_overdue(at), failed),
+        closed_no_response=_own_unit(
+            "confirmation time-outs", lambda: close_unconfirmed(at, days), failed
+        ),
+        failed=tuple(failed),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from helpdesk.audit import audit
 from helpdesk.domain import AuditAction, TrainingKind
-from helpdesk.locking import commit_checked
+from helpdesk.locking import flush_checked
 from helpdesk.models import Ticket, User
 from helpdesk.permissions import can_flag_training
 from helpdesk.refusals import StaleTicketError, WorkflowError
@@ -36,5 +36,5 @@ def flag_training(
         return ticket
     ticket.training_kind = new
     audit(AuditAction.TICKET_TRAINING_FLAGGED, actor, ticket, old=old or "live", new=new or "live")
-    commit_checked()
+    flush_checked()
     return ticket

@@ -203,7 +203,6 @@ def log_ticket() -> tuple[str, int] | Response:
             idempotency_key=form.idempotency_key.data or None,
         )
     except WorkflowError as exc:
-        db.session.rollback()
         attach_refusal(form, exc, "description")
         return _new_ticket_page("tickets/log.html", form, 422)
     flash(
@@ -234,7 +233,6 @@ def report_proactive() -> tuple[str, int] | Response:
             idempotency_key=form.idempotency_key.data or None,
         )
     except WorkflowError as exc:
-        db.session.rollback()
         attach_refusal(form, exc, "what")
         return _new_ticket_page("tickets/proactive.html", form, 422)
     flash(f"Reported as {ticket.reference}.", "success")

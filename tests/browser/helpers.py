@@ -10,6 +10,10 @@ from sqlalchemy import func, select
 from helpdesk.extensions import db
 from tests import factories
 
+# Making a PDF is real CPU work (WeasyPrint): beside a second xdist worker on a busy
+# 2-core machine it can outlast the 10 s default wait.
+PDF_TIMEOUT_MS = 30_000
+
 
 def sign_in(page: Page, email: str, password: str = factories.PASSWORD) -> None:
     """Sign in through the real login form and wait for the page it leads to."""

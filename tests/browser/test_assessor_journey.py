@@ -18,7 +18,8 @@ from tests import factories
 from tests.assessing import observe
 from tests.browser.a11y import assert_accessible
 from tests.browser.helpers import count, main_nav, sign_in
-from tests.portfolio import acknowledged_ticket, make_learner
+from tests.factories import make_learner
+from tests.portfolio import acknowledged_ticket
 
 
 @pytest.fixture
@@ -76,6 +77,7 @@ def test_an_assessor_reviews_and_watches_live_work(
     lee = db.session.get(User, learner)
     assert ticket is not None and lee is not None
     services.reply(ticket, lee, "Tracking: it ships today.")
+    db.session.commit()  # services flush: the live page sees only what is committed
     expect(page.locator("#watch-events > li")).to_have_count(before + 1, timeout=5_000)
     expect(last.get_by_label("Your comment on this event")).to_have_value("Good, clear update")
     last.get_by_role("button", name="Pin it").click()

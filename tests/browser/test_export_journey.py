@@ -9,9 +9,10 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from helpdesk.evidence.decisions import decide
+from helpdesk.extensions import db
 from tests import factories
 from tests.browser.a11y import assert_accessible
-from tests.browser.helpers import main_nav, sign_in
+from tests.browser.helpers import PDF_TIMEOUT_MS, main_nav, sign_in
 from tests.export_data import build_portfolio
 from tests.portfolio import records
 
@@ -27,7 +28,7 @@ def test_the_pdf_is_prepared_with_progress_then_downloaded(app: Any, page: Page)
     assert_accessible(page)
     area.get_by_role("link", name="Download PDF").click()
     ready = area.get_by_role("link", name="Download the PDF")
-    expect(ready).to_be_visible()
+    expect(ready).to_be_visible(timeout=PDF_TIMEOUT_MS)
     expect(progress).to_be_hidden()
     expect(area.get_by_role("status")).to_contain_text("Your PDF is ready")
     assert_accessible(page)
@@ -45,6 +46,7 @@ def test_an_iqa_samples_decisions_and_disagrees_with_one(app: Any, page: Page) -
         if record.status != "pending":
             continue
         decide(record, assessor, True, "Fine")
+    db.session.commit()  # services flush: the live pages see only what is committed
     factories.make_user("iqa", email="ira@example.com", name="Ira Quality")
     sign_in(page, "ira@example.com")
     main_nav(page, "Quality assurance")

@@ -25,7 +25,7 @@ from tests import factories
 from tests.browser.a11y import assert_accessible
 from tests.browser.helpers import main_nav, sign_in
 from tests.browser.test_resolution_journeys import open_panel
-from tests.portfolio import make_learner
+from tests.factories import make_learner
 from tests.witnesses import feedback_mail_link
 
 SUBJECT = "Toaster burns one side only"

@@ -15,7 +15,8 @@ from helpdesk.tickets import resolution, services
 from tests import factories
 from tests.browser.a11y import assert_accessible
 from tests.browser.helpers import count, main_nav, sign_in
-from tests.portfolio import acknowledged_ticket, decide, make_learner, records
+from tests.factories import make_learner
+from tests.portfolio import acknowledged_ticket, decide, records
 
 
 @pytest.fixture

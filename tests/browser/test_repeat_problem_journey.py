@@ -353,6 +353,7 @@ def test_repeats_are_grouped_solved_approved_and_monitored(
     )
     agent_user = db.session.scalars(select(User).where(User.email == world.agent_email)).one()
     services.link_tickets(problem, agent_user, [late])
+    db.session.commit()  # services flush: the live page sees only what is committed
 
     supervisor.reload()
     expect(monitoring.locator("#verdict")).to_contain_text("Repeats stopped")

@@ -27,8 +27,9 @@ from helpdesk.models.types import utcnow
 from tests import factories
 from tests.assessing import observe
 from tests.browser.a11y import assert_accessible
-from tests.browser.helpers import main_nav, sign_in
-from tests.portfolio import acknowledged_ticket, make_learner
+from tests.browser.helpers import PDF_TIMEOUT_MS, main_nav, sign_in
+from tests.factories import make_learner
+from tests.portfolio import acknowledged_ticket
 
 MUST_OBSERVE = ["3", "4", "5", "6", "7"]
 CUSTOMER = ("Casey Jones", "casey@example.com")
@@ -73,6 +74,7 @@ def seeded(app: Flask) -> dict[str, Any]:
         "Listen, restate, stay calm; within my limit of authority, otherwise ask.",
         "met",
     )
+    db.session.commit()  # services flush: the live pages see only what is committed
     return {"learner": learner.id, "ticket": tickets[-1].reference}
 
 
@@ -182,7 +184,7 @@ def test_an_assessor_takes_a_learner_to_sign_off(
     assert_accessible(page)
     area.get_by_role("link", name="Download PDF").click()
     ready = area.get_by_role("link", name="Download the PDF")
-    expect(ready).to_be_visible()
+    expect(ready).to_be_visible(timeout=PDF_TIMEOUT_MS)
     with page.expect_download() as download:
         ready.click()
     assert download.value.suggested_filename.endswith(".pdf")

@@ -20,7 +20,7 @@ from tests import factories
 from tests.browser.a11y import assert_accessible
 from tests.browser.helpers import count, main_nav, sign_in
 from tests.browser.test_learner_journey import form_with
-from tests.portfolio import make_learner
+from tests.factories import make_learner
 
 TRAINING = "Role play: printer will not print"
 LIVE = "Printer will not print"

@@ -39,20 +39,12 @@ from helpdesk.models import (
 from helpdesk.tickets import resolution
 from tests import factories
 from tests.assessing import T0, everything, observe
-from tests.portfolio import acknowledged_ticket, make_learner, profile_of, records
-
-
-@pytest.fixture
-def learner(app, assessor):
-    return make_learner("A", assessors=(assessor,))
-
-
-@pytest.fixture
-def other_assessor(app):
-    return factories.make_user("assessor", email="oz@example.com", name="Oz Other")
+from tests.factories import make_learner
+from tests.portfolio import acknowledged_ticket, profile_of, records
 
 
 def refused(status: int, call, *args, **kwargs) -> AssessmentError:
+    db.session.commit()  # what the test did so far was earlier requests' work
     with pytest.raises(AssessmentError) as caught:
         call(*args, **kwargs)
     assert caught.value.status == status, caught.value.message
@@ -161,7 +153,8 @@ def test_only_the_learners_assessor_decides(learner, assessor, other_assessor, a
         refused(403, decide, record, somebody, True, "")
     # Even a learner who is also an assessor cannot decide their own evidence.
     learner.set_roles({"agent", "learner", "assessor"})
-    profile_of(learner).assessors.append(learner)
+    profile = profile_of(learner)  # held: a collection's event needs its parent alive
+    profile.assessors.append(learner)
     db.session.commit()
     refused(403, decide, record, learner, True, "")
     assert evidence(learner).status == "pending"

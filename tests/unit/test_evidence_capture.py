@@ -15,7 +15,6 @@ from helpdesk.feed import services as feed
 from helpdesk.frameworks import catalogue
 from helpdesk.models import (
     EvidenceRecord,
-    LearnerProfile,
     ProblemEvent,
     ProblemRecord,
     Ticket,
@@ -28,36 +27,18 @@ from helpdesk.problems import services as problems
 from helpdesk.problems.solutions import SolutionData
 from helpdesk.tickets import options as opts
 from helpdesk.tickets import proactive, promises, resolution
-from helpdesk.tickets.options import OptionData
 from helpdesk.tickets.services import NewTicket, acknowledge, create_ticket, reply
 from tests import factories
+from tests.factories import make_learner
+from tests.portfolio import records
+from tests.resolving import ACK, option_data
 
-ACK = {"need": "A kettle that works", "impact": "No tea for a week", "feeling": "Let down"}
 SIDES = {
     "pros_customer": "A working kettle soon",
     "cons_customer": "Two days without one",
     "pros_org": "Keeps the customer",
     "cons_org": "Costs a kettle",
 }
-
-
-def make_learner(framework: str, **kw: Any) -> User:
-    user = factories.make_user("agent", "learner", limit=5_000, **kw)
-    db.session.add(LearnerProfile(user_id=user.id, framework=framework))
-    db.session.commit()
-    return user
-
-
-def option_data(**changes: Any) -> OptionData:
-    fields: dict[str, Any] = {
-        "description": "Send a new kettle",
-        "remedy_type": "replacement",
-        "cost_minor": 2_500,
-        "duration": "2 working days",
-        "within_policy": True,
-        **SIDES,
-    }
-    return OptionData(**(fields | changes))
 
 
 def last_event(ticket: Ticket, kind: str) -> TicketEvent:
@@ -72,16 +53,6 @@ def problem_event(problem: ProblemRecord, kind: str) -> ProblemEvent:
     return db.session.scalars(
         select(ProblemEvent).where(ProblemEvent.problem_id == problem.id, ProblemEvent.kind == kind)
     ).one()
-
-
-def records_of(user: User) -> list[EvidenceRecord]:
-    return list(
-        db.session.scalars(
-            select(EvidenceRecord)
-            .where(EvidenceRecord.learner_id == user.id)
-            .order_by(EvidenceRecord.id)
-        )
-    )
 
 
 @dataclass
@@ -229,7 +200,7 @@ def test_each_action_of_a_learner_becomes_evidence_with_the_mappings_codes(
     learner = make_learner(framework, name="Lee Learner")
     work = do_everything(learner, **people)
     mapping = catalogue().actions
-    found = records_of(learner)
+    found = records(learner)
     assert {a for a, _e, _t in work.done} == set(mapping), "every mapped action was done"
 
     expected = 0
@@ -320,7 +291,7 @@ def test_evidence_from_a_simulated_ticket_is_marked_simulated(
     )
     acknowledge(ticket, learner, **ACK)
     resolution.ask_question(ticket, learner, "When did you order it?")
-    found = records_of(learner)
+    found = records(learner)
     assert [r.action for r in found] == ["acknowledged", "question"]
     assert all(r.is_simulated for r in found)
     assert all(r.ticket_id == ticket.id for r in found)

@@ -9,25 +9,14 @@ from sqlalchemy import select, update
 
 from helpdesk.evidence.services import EvidenceError, add_note, untag
 from helpdesk.extensions import db
-from helpdesk.models import EvidenceCode, EvidenceRecord, LearnerProfile, TicketEvent, User
+from helpdesk.models import EvidenceCode, EvidenceRecord, TicketEvent, User
 from helpdesk.models.types import utcnow
 from helpdesk.tickets.options import OptionData, add_option
 from helpdesk.tickets.services import acknowledge
-from tests import factories
+from tests.factories import make_learner
+from tests.resolving import ACK
 
-ACK = {"need": "A kettle that works", "impact": "No tea for a week", "feeling": "Let down"}
-
-
-def make_learner(framework: str = "C", **kw: Any) -> User:
-    user = factories.make_user("agent", "learner", limit=5_000, **kw)
-    db.session.add(LearnerProfile(user_id=user.id, framework=framework))
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def learner(app: Any) -> User:
-    return make_learner(name="Lee Learner")
+pytestmark = pytest.mark.learner(framework="C")
 
 
 @pytest.fixture
@@ -96,7 +85,7 @@ def test_untagging_needs_a_reason_and_a_code_the_record_still_carries(record, le
 
 
 def test_only_the_learner_changes_their_own_evidence(record, learner, assessor, agent):
-    other = make_learner(name="Olly Otherlearner")
+    other = make_learner("C", name="Olly Otherlearner")
     for person in (other, assessor, agent):
         with pytest.raises(EvidenceError) as refused:
             add_note(record, person, "Mine now")

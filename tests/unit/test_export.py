@@ -40,7 +40,8 @@ from tests.export_data import (
     customers,
     pdf_text,
 )
-from tests.portfolio import acknowledged_ticket, make_learner, profile_of
+from tests.factories import make_learner
+from tests.portfolio import acknowledged_ticket, profile_of
 
 # --- watching what the process opens and connects to ---------------------------------------
 

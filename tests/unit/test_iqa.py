@@ -26,13 +26,9 @@ from helpdesk.models import EvidenceRecord, IqaSample, IqaSampleItem
 from helpdesk.tickets import resolution
 from tests import factories
 from tests.export_data import PERSONAL, customers
+from tests.factories import make_learner
 from tests.helpers import count
-from tests.portfolio import acknowledged_ticket, make_learner, records
-
-
-@pytest.fixture
-def iqa(app: Any) -> Any:
-    return factories.make_user("iqa", email="ira@example.com", name="Ira Quality")
+from tests.portfolio import acknowledged_ticket, records
 
 
 @pytest.fixture

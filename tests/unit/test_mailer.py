@@ -40,6 +40,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port that refuses connections: held bound (never listening) for the whole test, so
+    another xdist worker's server cannot take it meanwhile."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
+
+
 class Inbox:
     """An aiosmtpd handler that keeps every message it is given (and bounces some)."""
 
@@ -66,8 +75,14 @@ class Inbox:
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    for attempt in range(5):
+        controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+        try:
+            controller.start()
+            break
+        except OSError:  # another xdist worker took the port between pick and bind
+            if attempt == 4:
+                raise
     try:
         yield inbox, controller.port
     finally:
@@ -84,8 +99,8 @@ def smtp(app, smtp_server, monkeypatch) -> Inbox:
 
 
 @pytest.fixture
-def smtp_down(app, monkeypatch) -> int:
-    port = free_port()
+def smtp_down(app, monkeypatch, closed_port) -> int:
+    port = closed_port
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", port)
     return port
@@ -169,10 +184,12 @@ def test_back_off_doubles_up_to_an_hour(attempts, minutes):
     assert backoff(attempts) == timedelta(minutes=minutes)
 
 
-def test_failed_messages_are_sent_once_the_server_is_back(app, smtp_server, queued, monkeypatch):
+def test_failed_messages_are_sent_once_the_server_is_back(
+    app, smtp_server, queued, monkeypatch, closed_port
+):
     inbox, port = smtp_server
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())
+    monkeypatch.setitem(app.config, "MAIL_PORT", closed_port)
     assert send_at(T0).failed == 2
     monkeypatch.setitem(app.config, "MAIL_PORT", port)  # the server is up again
     later = T0 + backoff(1) + timedelta(seconds=1)
@@ -185,13 +202,13 @@ def test_failed_messages_are_sent_once_the_server_is_back(app, smtp_server, queu
         assert message.attempts == 1  # the record of the failure is kept
 
 
-def test_retrying_stops_after_max_attempts(app, smtp_server, queued, monkeypatch):
+def test_retrying_stops_after_max_attempts(app, smtp_server, queued, monkeypatch, closed_port):
     inbox, port = smtp_server
     for message in queued:
         message.attempts = MAX_ATTEMPTS - 1
     db.session.commit()
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())
+    monkeypatch.setitem(app.config, "MAIL_PORT", closed_port)
     assert send_at(T0).failed == 2
     monkeypatch.setitem(app.config, "MAIL_PORT", port)
     report = send_at(T0 + timedelta(days=2))
@@ -234,10 +251,12 @@ def test_a_refused_recipient_fails_alone_and_the_rest_are_sent(
 
 
 @pytest.mark.parametrize("server", ["up", "down"])
-def test_the_send_mail_command_prints_what_it_did(app, smtp_server, queued, monkeypatch, server):
+def test_the_send_mail_command_prints_what_it_did(
+    app, smtp_server, queued, monkeypatch, server, closed_port
+):
     inbox, port = smtp_server
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port if server == "up" else free_port())
+    monkeypatch.setitem(app.config, "MAIL_PORT", port if server == "up" else closed_port)
     with time_machine.travel(T0 + timedelta(seconds=1), tick=False):
         result = app.test_cli_runner().invoke(args=["helpdesk", "send-mail"])
     assert result.exit_code == 0, result.output

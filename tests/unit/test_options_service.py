@@ -15,6 +15,7 @@ from helpdesk.models import Confirmation, Option, OutboxMessage, TicketEvent
 from helpdesk.tickets import options as opts
 from helpdesk.tickets.options import AuthorityError
 from helpdesk.tickets.workflow import WorkflowError
+from helpdesk.unit_of_work import unit_of_work
 from tests import factories
 from tests.helpers import close, count
 from tests.resolving import (
@@ -197,7 +198,8 @@ def test_offering_moves_to_options_and_emails_the_customer_in_the_same_commit(
     board, agent, customer
 ):
     option = add_option(board, agent)
-    opts.offer(board, agent, [option])
+    with unit_of_work():
+        opts.offer(board, agent, [option])
     # Read back on another connection: the change and its email were committed together.
     with db.engine.connect() as conn:
         state = conn.scalar(select(Option.state).where(Option.id == option.id))
@@ -252,6 +254,7 @@ def test_only_an_offered_option_can_be_agreed(board, agent, customer, state):
     if state == "declined":
         opts.offer(board, agent, [option])
         opts.customer_decline(option, customer, "I want my money back")
+        db.session.commit()
     with pytest.raises(WorkflowError, match="not on offer"):
         opts.customer_agree(option, customer)
     db.session.rollback()
@@ -294,6 +297,7 @@ def test_only_the_agreed_option_can_be_implemented(board, agent, customer, state
         opts.offer(board, agent, [option, other])
         if state == "withdrawn":
             opts.customer_agree(other, customer)
+        db.session.commit()
     db.session.refresh(option)
     with pytest.raises(WorkflowError, match="Only the option the customer agreed"):
         opts.implement(option, agent, "Done")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import time_machine
 
 from helpdesk.domain import Priority
@@ -15,11 +14,11 @@ from helpdesk.models import EvidenceCode, EvidenceRecord, FrameworkRule
 from helpdesk.models.types import utcnow
 from helpdesk.tickets import options as opts
 from helpdesk.tickets import proactive, resolution, services
+from tests.factories import make_learner
 from tests.portfolio import (
     acknowledged_ticket,
     decide,
     decide_all,
-    make_learner,
     profile_of,
     records,
 )
@@ -30,11 +29,6 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 def days(*offsets: int) -> list[datetime]:
     return [T0 + timedelta(days=d) for d in offsets]
-
-
-@pytest.fixture
-def learner(app):
-    return make_learner("A")
 
 
 def listen(portfolio):

@@ -20,6 +20,7 @@ from helpdesk.problems.services import create_problem
 from helpdesk.tickets import proactive
 from helpdesk.tickets.services import customer_reply
 from helpdesk.tickets.workflow import WorkflowError
+from helpdesk.unit_of_work import unit_of_work
 from tests import factories
 from tests.helpers import close, count
 
@@ -216,9 +217,10 @@ def test_only_staff_share(customer, ticket):
 
 @pytest.fixture
 def post(agent, ticket):
-    made, _ = feed.share(
-        agent, ticket=ticket, quote="The box was crushed.", comment="", tag="delivery"
-    )
+    with unit_of_work():
+        made, _ = feed.share(
+            agent, ticket=ticket, quote="The box was crushed.", comment="", tag="delivery"
+        )
     return made
 
 

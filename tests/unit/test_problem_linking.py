@@ -142,6 +142,7 @@ def test_a_record_opened_at_the_threshold_alerts_only_once(agent, supervisor, ca
 def test_a_ticket_already_in_another_record_is_refused(agent, supervisor, category, tickets):
     first = create_problem(agent, title="Crushed", category_id=category.id, tickets=tickets[:1])
     second = create_problem(agent, title="Late", category_id=category.id, tickets=tickets[1:2])
+    db.session.commit()
 
     with pytest.raises(ProblemError, match=f"already belongs to {first.reference}"):
         link_tickets(second, agent, [tickets[2], tickets[0]])

@@ -14,6 +14,7 @@ from helpdesk.problems import monitoring, services, solutions
 from helpdesk.problems.services import ProblemError
 from helpdesk.settings import set_int
 from helpdesk.tickets.workflow import StaleTicketError
+from helpdesk.unit_of_work import unit_of_work
 from tests import factories
 from tests.helpers import count
 from tests.problems import (
@@ -171,6 +172,7 @@ def test_refusing_needs_a_reason_and_approval_can_be_asked_again(problem, agent,
     assert refused.value.field == "reason"
     db.session.rollback()
     solutions.decide_approval(approval, supervisor, approve=False, reason="Too dear this year")
+    db.session.commit()
     assert (approval.state, approval.reason) == ("refused", "Too dear this year")
     assert problem.status == "solution_chosen"
     with pytest.raises(ProblemError, match="already been decided"):
@@ -205,6 +207,7 @@ def test_only_an_approved_solution_goes_live(problem, agent, supervisor):
         monitoring.put_live(problem, agent, "Done")
     db.session.rollback()
     solutions.decide_approval(approval, supervisor, approve=True, reason="")
+    db.session.commit()
     with pytest.raises(ProblemError) as refused:
         monitoring.put_live(problem, agent, "")
     assert refused.value.field == "note"
@@ -293,7 +296,8 @@ def test_closing_after_the_period_needs_no_reason(monitored, agent):
 
 
 def test_the_period_is_the_admins_setting(monitored, agent):
-    set_int("monitoring_days", 7)
+    with unit_of_work():
+        set_int("monitoring_days", 7)
     with time_machine.travel(T0 + 6 * DAY, tick=False):
         with pytest.raises(ProblemError, match="monitored for 7 days"):
             monitoring.close(monitored, agent)

@@ -4,12 +4,15 @@ emails, phones, postcodes, addresses and order references are removed."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from helpdesk.evidence.redaction import (
     ADDRESS_REMOVED,
     EMAIL_REMOVED,
+    NAME_REMOVED,
     PHONE_REMOVED,
     POSTCODE_REMOVED,
     REFERENCE_REMOVED,
@@ -20,10 +23,14 @@ from helpdesk.evidence.redaction import (
     redact,
 )
 from helpdesk.extensions import db
-from helpdesk.models import EvidenceRecord, WitnessTestimony
+from helpdesk.feed.services import prefilled_quote
+from helpdesk.models import EvidenceRecord, Notification, WitnessTestimony
+from helpdesk.notifications.services import notify_staff
 from tests import factories
-from tests.portfolio import acknowledged_ticket, make_learner, records
+from tests.factories import make_learner
+from tests.portfolio import acknowledged_ticket, records
 from tests.problems import chosen, open_problem
+from tests.redaction_corpus import OWN_CASES, load, redact_case
 
 CASEY = CustomerDetails(key=1, name="Casey Jones", email="casey@example.com", phone="07700 900123")
 OLIVE = CustomerDetails(key=2, name="Olive Other", email="olive@example.org")
@@ -207,3 +214,254 @@ def test_customers_of_a_problem_records_tickets_are_hidden_too(app, customer, ag
     context = portfolio_context(learner.id)
     assert context.label_for(customer.id) == "Customer A"
     assert redact("Casey said qq-1234", context) == f"Customer A said {REFERENCE_REMOVED}"
+
+
+# --- failing closed: every kind of personal data ------------------------------------------
+
+
+def one(name: str, email: str = "", *, staff: tuple[str, ...] = ()) -> Any:
+    return build_context([CustomerDetails(key=1, name=name, email=email)], staff=staff)
+
+
+@pytest.mark.parametrize(
+    "name, text, expected",
+    [
+        ("Anya Pryce-Jordan", "Mrs Jordan rang", "Mrs Customer A rang"),
+        ("Anya Pryce-Jordan", "Ms Pryce was out", "Ms Customer A was out"),
+        ("Anya Pryce-Jordan", "Pryce-Jordan's lamp", "Customer A's lamp"),
+        ("Anya Pryce-Jordan", "ANYA PRYCE-JORDAN", "Customer A"),
+        ("Luis de la Vega", "Mr de la Vega agreed", "Mr Customer A agreed"),
+        ("Luis de la Vega", "Vega’s order", "Customer A’s order"),
+        ("Robert Tull", "Bob here again", "Customer A here again"),
+        ("Robert Tull", "thanks, robert", "thanks, Customer A"),
+    ],
+)
+def test_every_part_of_a_known_name_in_any_form(name, text, expected):
+    assert one(name).redact(text) == expected
+
+
+def test_the_name_in_a_customers_email_is_theirs_too():
+    context = one("Katherine Moss", "kit.moss@example.com")
+    assert context.redact("Kit here, any news?") == "Customer A here, any news?"
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("Rose Price", "The price of the rose bush was refunded."),
+        ("Mark Hope", "I hope the mark comes off."),
+        ("Holly Baker", "A baker's holly wreath."),
+    ],
+)
+def test_ordinary_words_that_are_a_customers_name_stay(name, text):
+    assert one(name).redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Spoke to Anjali Mehta at the hub.", "Spoke to Person 1 at the hub."),
+        ("My neighbour Tobias took it in.", "My neighbour Person 1 took it in."),
+        ("my neighbour siobhan has it", "my neighbour Person 1 has it"),
+        ("The driver, Kieran, left it.", "The driver, Person 1, left it."),
+        ("Declan from the warehouse rang.", "Person 1 from the warehouse rang."),
+        ("Okonjo said it was loaded.", "Person 1 said it was loaded."),
+        ("Ask Mrs Abernathy next door.", "Ask Mrs Person 1 next door."),
+        ("It was cracked.\nKind regards,\nFenella", "It was cracked.\nKind regards,\nPerson 1"),
+    ],
+)
+def test_people_the_text_names_who_are_not_known_become_numbered(text, expected):
+    assert one("Chloe Ward").redact(text) == expected
+
+
+def test_a_third_party_keeps_their_number_and_never_takes_a_customers_letter():
+    priya = CustomerDetails(key=7, name="Priya Shah")
+    context = build_context([CASEY, priya])
+    context.learn("Spoke to Priya Raman in the depot.")
+    context.learn("My neighbour Tobias signed.")
+    assert context.redact("Raman rang; Tobias too.") == "Person 1 rang; Person 2 too."
+    assert context.redact("Priya Shah agreed") == "Customer B agreed"
+    # "Priya" alone could be either of two people: neither is named.
+    assert context.redact("Priya rang") == f"{NAME_REMOVED} rang"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Offered a Morphy Richards kettle or a Russell Hobbs toaster.",
+        "The Manchester warehouse has stock; dispatch on Monday in May.",
+        "Refund goes back to the Visa; logged in Zendesk.",
+        "Lee Learner restated the problem.",
+        "Lee sorted it in one call.",
+    ],
+)
+def test_products_places_months_and_staff_stay(text):
+    assert one("Jade Turner", staff=("Lee Learner",)).redact(text) == text
+
+
+def test_a_staff_members_first_name_is_someone_elses_after_my_neighbour():
+    context = one("Jade Turner", staff=("Lee Learner",))
+    assert context.redact("My neighbour Lee took it") == "My neighbour Person 1 took it"
+
+
+CARD = "[card removed]"
+BANK = "[bank details removed]"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("card ending 4242, twice", f"card ending {CARD}, twice"),
+        ("the Amex ending in 1005", f"the Amex ending in {CARD}"),
+        ("last four digits are 0005", f"last four digits are {CARD}"),
+        ("my Mastercard 5454 within", f"my Mastercard {CARD} within"),
+        ("card **** **** **** 8431", f"card {CARD}"),
+        ("4111 1111 1111 1111, expiry", f"{CARD}, expiry"),
+        ("use 5500-0000-0000-0004", f"use {CARD}"),
+        ("sort code 20-00-00 account 55779911", f"sort code {BANK} account {REFERENCE_REMOVED}"),
+        ("Sort code 40 47 84", f"Sort code {BANK}"),
+        ("IBAN GB82 WEST 1234 5698 7654 32 ok", f"IBAN {BANK} ok"),
+        ("IBAN DE89370400440532013000.", f"IBAN {BANK}."),
+    ],
+)
+def test_cards_and_bank_details_are_removed(text, expected):
+    assert one("Tom Okafor").redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("NI number is QQ 12 34 56 C.", "NI number is [NI number removed]."),
+        ("ni no: jh123456a", "ni no: [NI number removed]"),
+        ("my date of birth is 14/03/1987", "my date of birth is [date of birth removed]"),
+        ("born on 3 July 1979", "born on [date of birth removed]"),
+        ("DOB 07.11.92", "DOB [date of birth removed]"),
+        ("born in 1954", "born in [date of birth removed]"),
+        ("van (reg AB12 CDE) hit", "van (reg [vehicle removed]) hit"),
+        ("Registration number P123 ABC", "Registration number [vehicle removed]"),
+    ],
+)
+def test_identity_numbers_birth_dates_and_vehicles_are_removed(text, expected):
+    assert one("Casey Brown").redact(text) == expected
+
+
+def test_a_recent_date_is_not_a_birth_date():
+    text = "Delivery booked for 14/12/2026, and it came on 3 March 2026."
+    assert one("Casey Brown").redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ring +44 (0)7700 900 123 now",
+        "Ring +48 601 234 567 now",
+        "Ring 0113.496.0000 now",
+        "Ring 0033 6 12 34 56 78 now",
+        "Ring +353 87 123 4567 now",
+        "Ring (212) 555-0199 now",
+        "Ring 07700-900-456 now",
+    ],
+)
+def test_phone_numbers_in_national_and_international_forms(text):
+    assert one("Nadia Kowalski").redact(text) == f"Ring {PHONE_REMOVED} now"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Write to nadia dot k at example dot com today",
+        "Write to ffion [at] example [dot] org today",
+        "Write to i.grant(at)mailbox(dot)co(dot)uk today",
+    ],
+)
+def test_obfuscated_emails_are_removed(text):
+    assert one("Nadia Kowalski").redact(text) == f"Write to {EMAIL_REMOVED} today"
+
+
+def test_the_parts_of_a_link_that_names_someone_are_removed():
+    context = one("Ian Price")
+    assert context.redact("See https://x.example.com/ian.price/a") == (
+        f"See https://x.example.com/{NAME_REMOVED}/a"
+    )
+    assert context.redact("www.example.com/ianprice/b or http://x.example/siobhan-o/c") == (
+        f"www.example.com/{NAME_REMOVED}/b or http://x.example/{NAME_REMOVED}/c"
+    )
+    assert context.redact("See https://shop.example.com/kettles?page=2") == (
+        "See https://shop.example.com/kettles?page=2"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Deliver to 14 Larch Close, Leeds LS6 2AB please.",
+            f"Deliver to {ADDRESS_REMOVED}, {ADDRESS_REMOVED} {POSTCODE_REMOVED} please.",
+        ),
+        ("on its way to Larch Close.", f"on its way to {ADDRESS_REMOVED}."),
+        ("on the High St said", f"on the {ADDRESS_REMOVED} said"),
+        ("I live in Harrogate now", f"I live in {ADDRESS_REMOVED} now"),
+        ("for my mum in Swansea.", f"for my mum in {ADDRESS_REMOVED}."),
+        ("deliver to postcode LS6?", f"deliver to postcode {POSTCODE_REMOVED}?"),
+    ],
+)
+def test_streets_towns_of_an_address_and_postcodes_are_removed(text, expected):
+    assert one("Ravi Patel").redact(text) == expected
+
+
+def test_a_street_or_town_found_once_is_hidden_in_every_text_of_the_portfolio():
+    context = one("Ravi Patel")
+    context.learn("Send it to 8 Rowan Way, Thirsk YO7 1AA.")
+    assert context.redact("Rowan Way is blocked; Thirsk depot") == (
+        f"{ADDRESS_REMOVED} is blocked; {ADDRESS_REMOVED} depot"
+    )
+
+
+def test_our_own_references_stay_and_others_go():
+    context = one("Casey Brown")
+    assert context.redact("T-000123 and P-00012 stay") == "T-000123 and P-00012 stay"
+    assert context.redact("Checked order nw-486335") == f"Checked order {REFERENCE_REMOVED}"
+    assert context.redact("Rebooked BK7781230") == f"Rebooked {REFERENCE_REMOVED}"
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["id"]) for c in load(OWN_CASES)])
+def test_our_own_corpus_case_leaks_nothing_and_keeps_its_words(case):
+    out = redact_case(case)
+    assert [g for g in case["gone"] if g in out] == [], out
+    assert [s for s in case["stay"] if s not in out] == [], out
+
+
+def test_third_parties_in_a_portfolio_are_numbered_the_same_on_every_call(app, customer):
+    learner = make_learner("A")
+    acknowledged_ticket(
+        learner, customer, at=T0, description="My neighbour Siobhan took it; Priya Raman rang."
+    )
+    first = portfolio_context(learner.id)
+    db.session.expire_all()
+    again = portfolio_context(learner.id)
+    said = "Raman and Siobhan"
+    assert redact(said, first) == redact(said, again) == "Person 2 and Person 1"
+
+
+def test_the_feed_quote_and_staff_notices_are_redacted(app, customer, agent, supervisor):
+    ticket = factories.make_ticket(
+        customer=customer,
+        order_ref="ORD-12345",
+        description="Deliver to 14 Larch Close, Leeds LS6 2AB. Card ending 4242.",
+    )
+    quote = prefilled_quote(ticket)
+    for secret in ("Larch", "Leeds", "LS6 2AB", "4242"):
+        assert secret not in quote
+    notify_staff(
+        [supervisor],
+        "promise_overdue",
+        f"Promise overdue on {ticket.reference}: call Mrs Jones at LS6 2AB about ORD-12345 "
+        "(owner Alex Agent).",
+        ticket=ticket,
+    )
+    db.session.commit()
+    [notice] = db.session.scalars(select(Notification).where(Notification.user_id == supervisor.id))
+    assert notice.text == (
+        f"Promise overdue on {ticket.reference}: call Mrs [customer] at {POSTCODE_REMOVED} "
+        f"about {REFERENCE_REMOVED} (owner Alex Agent)."
+    )

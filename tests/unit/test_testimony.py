@@ -30,16 +30,12 @@ from helpdesk.tickets import resolution
 from helpdesk.tickets.services import assign, customer_reply
 from helpdesk.tickets.workflow import WorkflowError
 from tests import factories
+from tests.factories import make_learner
 from tests.helpers import count
 from tests.resolving import acknowledged
-from tests.witnesses import make_learner, resolved_by
+from tests.witnesses import resolved_by
 
 STATEMENT = "Lee listened, and rang me back\nexactly when she said she would. <Thanks!>  "
-
-
-@pytest.fixture
-def learner(app):
-    return make_learner()
 
 
 def wt_records() -> list[EvidenceRecord]:
@@ -56,7 +52,7 @@ def confirm(ticket, **testimony):
 
 
 def test_the_learner_with_the_most_evidence_handled_it(ticket, agent, learner):
-    other = make_learner("Mo Trainee")
+    other = make_learner(name="Mo Trainee")
     acknowledged(ticket, other)  # one record for Mo, who holds the ticket
     resolution.ask_question(ticket, learner, "Which lid?")
     resolution.ask_question(ticket, learner, "And which colour?")
@@ -217,7 +213,7 @@ def test_consent_makes_wt_evidence_with_what_makes_testimony_acceptable(ticket, 
 
 
 def test_the_codes_leave_out_untagged_and_other_peoples_and_frameworks(ticket, learner):
-    other = make_learner("Mo Trainee")
+    other = make_learner(name="Mo Trainee")
     acknowledged(ticket, learner)
     resolution.ask_question(ticket, other, "Which lid?")  # Mo's 1.2: not Lee's evidence
     asked = resolution.ask_question(ticket, learner, "Which colour?")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -187,3 +188,62 @@ def test_the_tick_command_prints_its_report(app, new_ticket, supervisor):
         "SLA alerts: 1, overdue promises flagged: 0, closed for no response: 0"
     )
     assert count(Notification, kind="sla_breach") == 1
+
+
+# --- one job failing ---------------------------------------------------------------------
+
+
+@contextmanager
+def outbox_refusing_writes():
+    """The outbox table refuses every new row (as a full disk would): a real database
+    failure inside the one job that emails, the overdue-promise sweep."""
+    if db.engine.dialect.name == "postgresql":
+        make = [
+            "CREATE FUNCTION refuse_outbox() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'outbox refused'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_outbox()",
+        ]
+        drop = ["DROP TRIGGER refuse_outbox ON outbox", "DROP FUNCTION refuse_outbox()"]
+    else:
+        make = [
+            "CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox "
+            "BEGIN SELECT RAISE(ABORT, 'outbox refused'); END"
+        ]
+        drop = ["DROP TRIGGER refuse_outbox"]
+    with db.engine.begin() as conn:
+        for sql in make:
+            conn.exec_driver_sql(sql)
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        with db.engine.begin() as conn:
+            for sql in drop:
+                conn.exec_driver_sql(sql)
+
+
+def test_a_failing_job_is_reported_with_its_reason_and_the_others_still_commit(
+    new_ticket, agent, supervisor
+):
+    with time_machine.travel(T0, tick=False):
+        made = promises.make_promise(
+            new_ticket,
+            agent,
+            description="Ring back about the refund",
+            owner=agent,
+            due_at=T0 + timedelta(hours=1),
+        )
+        db.session.commit()
+    with outbox_refusing_writes():
+        report = tick_at(T0 + timedelta(days=2))
+    assert report.promises_overdue == 0
+    [reason] = report.failed
+    assert reason.startswith("overdue promises: ") and "outbox refused" in reason
+    assert "Failed: overdue promises" in str(report)
+    # The SLA sweep ran in its own unit and was kept; the failed one left nothing.
+    assert report.sla_alerts == 1
+    assert count(SlaAlert, ticket_id=new_ticket.id) == 1
+    db.session.refresh(made)
+    assert made.overdue_notified_at is None
+    assert count(Notification, kind="promise_overdue") == 0

@@ -18,12 +18,11 @@ from helpdesk.models import AuditEntry
 from helpdesk.refusals import WorkflowError
 from helpdesk.tickets.training import flag_training
 from tests import factories
-from tests.portfolio import acknowledged_ticket, decide_all, make_learner, profile_of, records
+from tests.factories import make_learner
+from tests.portfolio import acknowledged_ticket, decide_all, profile_of, records
 
-
-@pytest.fixture
-def learner(app):
-    return make_learner("A", email="lee@northwind.co.uk", name="Lee Learner")
+# The learner's email domain is what a customer account may share with them.
+pytestmark = pytest.mark.learner(email="lee@northwind.co.uk")
 
 
 def worked(learner, customer, **fields):

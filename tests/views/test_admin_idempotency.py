@@ -18,6 +18,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Category, Deflection, Route, User
 from helpdesk.models.problem import category_supervisors
 from helpdesk.selfservice.matching import record_deflection
+from helpdesk.unit_of_work import unit_of_work
 from tests import factories
 from tests.helpers import count, text
 
@@ -332,9 +333,10 @@ def test_a_solved_replay_answers_even_after_the_route_is_retired(client, lid):
 
 def test_create_account_replay_returns_the_first_account(app):
     key = uuid.uuid4().hex
-    made = services.create_account(
-        name="Nia New", email="nia@example.com", roles={"agent"}, idempotency_key=key
-    )
+    with unit_of_work():  # the first post, committed
+        made = services.create_account(
+            name="Nia New", email="nia@example.com", roles={"agent"}, idempotency_key=key
+        )
     again = services.create_account(
         name="Nia New", email="nia@example.com", roles={"agent"}, idempotency_key=key
     )
@@ -352,9 +354,10 @@ def test_create_account_replay_racing_the_first_returns_it(app, monkeypatch):
     """The replay looked for its key before the first post committed, then found the
     email taken: it returns the first account, not a duplicate-email refusal."""
     key = uuid.uuid4().hex
-    made = services.create_account(
-        name="Nia New", email="nia@example.com", roles={"agent"}, idempotency_key=key
-    )
+    with unit_of_work():  # the first post, committed
+        made = services.create_account(
+            name="Nia New", email="nia@example.com", roles={"agent"}, idempotency_key=key
+        )
     real, calls = accounts.first_made, []
 
     def looked_too_early(model: Any, k: str | None) -> Any:
@@ -372,7 +375,8 @@ def test_create_route_replay_racing_the_first_commit_returns_it(app, monkeypatch
     """The unique key refuses the racing replay's row at commit; the first is returned."""
     key = uuid.uuid4().hex
     fields = RouteFields(kind="article", title="Track a parcel", body="Use the link.")
-    made = services.create_route(fields, idempotency_key=key)
+    with unit_of_work():  # the first post, committed
+        made = services.create_route(fields, idempotency_key=key)
     monkeypatch.setattr(routes, "first_made", lambda model, k: None)
     again = services.create_route(fields, idempotency_key=key)
     assert again.id == made.id and count(Route) == 1

@@ -24,25 +24,11 @@ from helpdesk.tickets import resolution, services
 from tests import factories
 from tests.assessing import T0, everything, observe
 from tests.conftest import CSRFClient, login
+from tests.factories import make_learner
 from tests.helpers import assert_fragment, count, text
-from tests.portfolio import acknowledged_ticket, make_learner, records
+from tests.portfolio import acknowledged_ticket, records
 
 DESCRIPTION = "Hi, Casey Jones here. The kettle from order ORD-778899 is cracked."
-
-
-@pytest.fixture
-def casey(app):
-    return factories.make_user("customer", email="casey@example.com", name="Casey Jones")
-
-
-@pytest.fixture
-def learner(app, assessor):
-    return make_learner("A", assessors=(assessor,), email="lee@example.com")
-
-
-@pytest.fixture
-def other_assessor(app):
-    return factories.make_user("assessor", email="oz@example.com", name="Oz Other")
 
 
 @pytest.fixture

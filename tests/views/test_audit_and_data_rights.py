@@ -170,7 +170,8 @@ def test_an_erased_customers_ticket_still_renders_in_a_portfolio(
     client, login_as, customer
 ) -> None:
     from helpdesk.data_rights import erase
-    from tests.portfolio import acknowledged_ticket, make_learner
+    from tests.factories import make_learner
+    from tests.portfolio import acknowledged_ticket
 
     learner = make_learner()
     ticket = acknowledged_ticket(learner, customer)

@@ -17,9 +17,11 @@ from helpdesk.problems import services as problems
 from helpdesk.problems import solutions
 from helpdesk.tickets.services import acknowledge
 from tests import factories
+from tests.factories import make_learner
 from tests.helpers import assert_fragment, text
+from tests.portfolio import records
+from tests.resolving import ACK
 
-ACK = {"need": "A kettle that works", "impact": "No tea for a week", "feeling": "Let down"}
 ASK_A = (
     '<span class="pc-badge" tabindex="0" role="note" '
     'title="1.2: Ask customers about the problem to check their understanding" '
@@ -27,24 +29,10 @@ ASK_A = (
 )
 
 
-def make_learner(framework: str = "A", *, assessors: tuple[User, ...] = (), **kw: Any) -> User:
-    user = factories.make_user("agent", "learner", limit=5_000, **kw)
-    profile = LearnerProfile(user_id=user.id, framework=framework)
-    profile.assessors = list(assessors)
-    db.session.add(profile)
-    db.session.commit()
-    return user
-
-
 def timeline_entry(body: str, event_id: int) -> str:
     match = re.search(rf'<li[^>]*id="event-{event_id}"[^>]*>(.*?)</li>', body, re.S)
     assert match, f"no timeline entry for event {event_id}"
     return match.group(1)
-
-
-def records_of(user: User) -> list[EvidenceRecord]:
-    stmt = select(EvidenceRecord).where(EvidenceRecord.learner_id == user.id)
-    return list(db.session.scalars(stmt.order_by(EvidenceRecord.id)))
 
 
 # --- Badges ---------------------------------------------------------------------------
@@ -108,7 +96,7 @@ def test_an_action_shows_its_badges_on_the_timeline_entry_it_made(
         headers=hx,
     )
     assert response.status_code == 200
-    record = records_of(learner)[0]
+    record = records(learner)[0]
     entry = timeline_entry(text(response), record.ticket_event_id)
     assert "pc-badge" in entry
     assert ">1.1 Listen and restate the problem</span>" in entry
@@ -398,24 +386,20 @@ def test_only_admins_reach_the_frameworks_page(login_as, client, agent, admin):
     assert client.post("/admin/frameworks/Z", data={}).status_code == 404
 
 
-# --- The learner's evidence item -------------------------------------------------------
-
-
-@pytest.fixture
-def learner(app: Any, assessor: User) -> User:
-    return make_learner("C", assessors=(assessor,), email="lee@example.com", name="Lee Learner")
+# --- The learner's evidence item (framework C: one record with two PCs) ---------------
 
 
 @pytest.fixture
 def evidence(learner: User, ticket: Any) -> EvidenceRecord:
     acknowledge(ticket, learner, **ACK)
-    return records_of(learner)[0]
+    return records(learner)[0]
 
 
 def item_url(record: EvidenceRecord, suffix: str = "") -> str:
     return f"/portfolio/{record.learner_id}/evidence/{record.id}{suffix}"
 
 
+@pytest.mark.learner(framework="C")
 def test_the_learner_notes_and_untags_their_own_evidence(login_as, client, learner, evidence, hx):
     login_as(learner)
     page = text(client.get(item_url(evidence)))
@@ -443,6 +427,7 @@ def test_the_learner_notes_and_untags_their_own_evidence(login_as, client, learn
     assert row.untagged_at is not None and row.untag_reason == "No procedure here"
 
 
+@pytest.mark.learner(framework="C")
 def test_the_learners_input_is_checked_next_to_the_field(login_as, client, learner, evidence):
     login_as(learner)
     response = client.post(item_url(evidence, "/note"), data={"note": "  "})

@@ -28,6 +28,10 @@ from helpdesk.models import FeedPost, Option, ProblemRecord, Promise, Ticket, Ti
 from tests import factories
 from tests.resolving import acknowledged
 
+# Real threads race with bounded waits (and SQLite's 5 s busy timeout): beside another
+# xdist worker on a 2-core machine they could starve, so they run on their own.
+pytestmark = pytest.mark.serial
+
 TIMEOUT = 15  # seconds, for every request, barrier and join
 TOKEN = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 

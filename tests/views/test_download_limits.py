@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import CSRFClient, login
-from tests.portfolio import make_learner
+from tests.factories import make_learner
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ from helpdesk.models import IqaSample, IqaSampleItem
 from helpdesk.tickets import resolution
 from tests import factories
 from tests.export_data import PERSONAL, build_portfolio, customers, pdf_text
+from tests.factories import make_learner
 from tests.helpers import assert_fragment, count, text
-from tests.portfolio import acknowledged_ticket, make_learner, records
+from tests.portfolio import acknowledged_ticket, records
 
 READY = re.compile(r'href="(/portfolio/\d+/export\.pdf\?ready=[A-Za-z0-9_-]+)"')
 
@@ -31,11 +32,6 @@ def export_folder(app: Flask, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.fixture
 def portfolio(app: Flask, assessor: Any) -> Any:
     return build_portfolio(assessor)
-
-
-@pytest.fixture
-def iqa(app: Flask) -> Any:
-    return factories.make_user("iqa", email="ira@example.com", name="Ira Quality")
 
 
 def assert_no_personal_data(body: str, where: str) -> None:

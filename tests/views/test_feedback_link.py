@@ -19,15 +19,10 @@ from helpdesk.models.types import utcnow
 from tests import factories
 from tests.helpers import count, text
 from tests.resolving import error_of
-from tests.witnesses import feedback_mail_link, make_learner, resolved_by
+from tests.witnesses import feedback_mail_link, resolved_by
 
 WORDING = "I agree that this feedback may be used as witness testimony in Lee's training record"
 STATEMENT = "Lee called back when she said she would.\r\nAnd <b>explained</b> the refund & why."
-
-
-@pytest.fixture
-def learner(app):
-    return make_learner()
 
 
 @pytest.fixture

@@ -49,8 +49,9 @@ from helpdesk.tickets import resolution
 from tests import factories
 from tests.assessing import observe
 from tests.conftest import CSRFClient, login
+from tests.factories import make_learner
 from tests.helpers import assert_fragment, count, text
-from tests.portfolio import acknowledged_ticket, make_learner, profile_of, records
+from tests.portfolio import acknowledged_ticket, profile_of, records
 
 KEY_INPUT = re.compile(r'<input[^>]*name="idempotency_key"[^>]*>')
 STAR = {
@@ -87,16 +88,6 @@ def as_user(app: Flask, user: Any) -> Any:
 
 
 @pytest.fixture
-def casey(app: Flask) -> Any:
-    return factories.make_user("customer", email="casey@example.com", name="Casey Jones")
-
-
-@pytest.fixture
-def learner(app: Flask, assessor: Any) -> Any:
-    return make_learner("A", assessors=(assessor,), email="lee@example.com")
-
-
-@pytest.fixture
 def worked(learner: Any, casey: Any) -> Any:
     """A ticket the learner acknowledged and asked about: evidence in the portfolio."""
     ticket = acknowledged_ticket(learner, casey, order_ref="ORD-778899")
@@ -107,11 +98,6 @@ def worked(learner: Any, casey: Any) -> Any:
 @pytest.fixture
 def observation(learner: Any, worked: Any, assessor: Any) -> Observation:
     return observe(assessor, learner, [worked], ["1.1"], confirm=False)
-
-
-@pytest.fixture
-def iqa(app: Flask) -> Any:
-    return factories.make_user("iqa", email="ira@example.com", name="Ira Quality")
 
 
 @pytest.fixture
@@ -439,6 +425,7 @@ def test_a_racing_replay_gets_the_first_row_from_the_unique_key(
         "knowledge": record_knowledge(*args, idempotency_key="k" * 32).id,
         "sample": draw_sample(iqa, request, idempotency_key="s" * 32).id,
     }
+    db.session.commit()  # the first posts, committed before the replays race them
     for module in (reflection_service, observation_service, knowledge_service, iqa_service):
         monkeypatch.setattr(module, "first_made", too_early())
     assert add_reflection(*account, idempotency_key="r" * 32).id == first["reflection"]

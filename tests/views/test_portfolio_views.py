@@ -15,8 +15,9 @@ from helpdesk.models import EvidenceCode, EvidenceRecord, ReflectiveAccount, Wit
 from helpdesk.tickets import options as opts
 from helpdesk.tickets import resolution, services
 from tests import factories
+from tests.factories import make_learner
 from tests.helpers import assert_fragment, count, text
-from tests.portfolio import acknowledged_ticket, decide, make_learner, records
+from tests.portfolio import acknowledged_ticket, decide, records
 from tests.resolving import option_data
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -46,16 +47,11 @@ STAR = {
 
 
 @pytest.fixture
-def casey(app):
-    user = factories.make_user("customer", email="casey@example.com", name="Casey Jones")
-    user.phone = "07700 900123"
+def casey(casey):
+    """Casey, with a phone number for the redaction checks."""
+    casey.phone = "07700 900123"
     db.session.commit()
-    return user
-
-
-@pytest.fixture
-def learner(app, assessor):
-    return make_learner("A", assessors=(assessor,), email="lee@example.com")
+    return casey
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from helpdesk.models import (
     TicketEvent,
 )
 from helpdesk.problems import monitoring, services, solutions
+from helpdesk.unit_of_work import unit_of_work
 from tests.helpers import assert_fragment, count, text, without_csrf
 from tests.problems import (
     SOLUTION_FORM,
@@ -393,9 +394,10 @@ def test_the_services_return_the_first_row_for_a_replayed_key(agent, supervisor,
 
 
 def test_the_feed_service_returns_the_first_record_for_a_replayed_key(agent, ticket, feed_post):
-    first = feed.turn_into_problem(
-        feed_post, agent, title="Crushed", category_id=None, root_cause="", idempotency_key="t"
-    )
+    with unit_of_work():  # the first post, committed
+        first = feed.turn_into_problem(
+            feed_post, agent, title="Crushed", category_id=None, root_cause="", idempotency_key="t"
+        )
     before = made()
     again = feed.turn_into_problem(
         feed_post, agent, title="Other", category_id=None, root_cause="", idempotency_key="t"
@@ -459,6 +461,7 @@ def test_a_racing_replay_gets_the_row_the_first_post_committed(
     """Both posts miss the look-up; the unique index refuses the second's row, and the
     second answers with the first post's row instead of an error."""
     first = make(problem, agent, "race")
+    db.session.commit()  # the first post, committed before the replay races it
     before = made()
     request.getfixturevalue("racing")
     assert make(problem, agent, "race") == first
@@ -468,6 +471,7 @@ def test_a_racing_replay_gets_the_row_the_first_post_committed(
 def test_a_racing_action_that_finds_the_version_moved_on_gets_the_first(request, agent, problem):
     """The racing post's record version is stale by the time it writes: still the first."""
     first = services.record_action(problem, agent, "Rang the courier", idempotency_key="race")
+    db.session.commit()  # the first post, committed
     seen = problem.version  # the copy in hand, as the racing post read it
     with db.engine.begin() as other:  # the first post's change, committed elsewhere
         other.execute(

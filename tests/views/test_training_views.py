@@ -18,12 +18,7 @@ from helpdesk.models import AuditEntry, FrameworkRule, Ticket, User, UserSession
 from tests import factories
 from tests.conftest import CSRFClient, login
 from tests.helpers import count, text
-from tests.portfolio import acknowledged_ticket, make_learner, profile_of
-
-
-@pytest.fixture
-def learner(app, assessor):
-    return make_learner("A", assessors=(assessor,), email="lee@example.com")
+from tests.portfolio import acknowledged_ticket, profile_of
 
 
 @pytest.fixture
