@@ -83,7 +83,8 @@ def test_my_learners_shows_progress_and_what_needs_review(app, learner, worked, 
     assert "Lee Learner" in body and "Sol Stranger" not in body
     assert cell(body, learner, "pcs") == ["0", "/", "16"]
     assert cell(body, learner, "knowledge") == ["0", "/", "5"]
-    assert cell(body, learner, "scope") == ["1", "/", "9"]  # PT1: the customer raised it
+    # PT1 (the customer raised it) is shown by evidence still pending: scope counts none.
+    assert cell(body, learner, "scope") == ["0", "/", "9"]
     assert cell(body, learner, "review")[0] == str(len(pending(learner)) + 1)
     assert 'href="/assess"' in body  # the header's "My learners"
     admin_body = text(
