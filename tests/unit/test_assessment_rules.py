@@ -333,6 +333,7 @@ SECTIONS = (
     "Information and procedures",
     "Scope",
     "Knowledge",
+    "Assessment by observation",
 )
 
 
@@ -343,7 +344,7 @@ def test_a_fresh_learner_is_missing_exactly_everything(app, assessor):
     for line in missing:
         section = next(s for s in SECTIONS if line.startswith(s + " "))
         sections.setdefault(section, []).append(line[len(section) + 1 :].split(" ", 1)[0])
-    assert len(missing) == 16 + 5 + 5 + 4 + 4 + 7
+    assert len(missing) == 16 + 5 + 5 + 4 + 4 + 7 + 1
     assert list(sections) == list(SECTIONS)
     assert sections["Performance criteria"] == [str(n) for n in range(1, 17)]
     assert sections["Observation"] == ["3", "4", "5", "6", "7"]
@@ -351,6 +352,7 @@ def test_a_fresh_learner_is_missing_exactly_everything(app, assessor):
     assert sections["Information and procedures"] == ["IP1", "IP2", "IP3", "IP4"]
     assert sections["Scope"] == ["a", "b", "c", "d"]
     assert sections["Knowledge"] == [f"K{n}" for n in range(1, 8)]
+    assert sections["Assessment by observation"] == ["a–d"]  # two of them by direct observation
     assert missing[0] == (
         "Performance criteria 1 Listen carefully to your customers about any problem they "
         "have raised.: Accepted evidence: no tickets yet (3 needed, over 14 days)."
@@ -365,7 +367,7 @@ def test_sign_off_needs_every_rule_and_both_declarations(app, assessor, other_as
     learner = make_learner("B", assessors=(assessor,))
     with pytest.raises(SignOffRefused) as caught:
         sign_off(learner, assessor, assessor_declared=True)
-    assert caught.value.missing == signoff_check(learner) and len(caught.value.missing) == 41
+    assert caught.value.missing == signoff_check(learner) and len(caught.value.missing) == 42
     db.session.rollback()
 
     everything(assessor, learner, customer)

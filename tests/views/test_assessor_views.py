@@ -423,7 +423,7 @@ def test_sign_off_lists_what_is_missing_then_needs_both_declarations(app, assess
     client = as_user(app, assessor)
     page = f"/assess/{learner.id}/sign-off"
     body = text(client.get(page))
-    assert "41 rules are not met" in body and "Observation 3 Recognise repeated problems" in body
+    assert "42 rules are not met" in body and "Observation 3 Recognise repeated problems" in body
     refused = client.post(page, data={"assessor_declared": "y"})
     assert (
         refused.status_code == 409
