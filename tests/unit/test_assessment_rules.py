@@ -4,7 +4,7 @@ a confirmed "met" observation, knowledge needs Q/PD/WR, and sign-off needs every
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -221,7 +221,7 @@ def test_observations_are_checked(learner, assessor, other_assessor, customer):
     mine = acknowledged(learner, customer, 0)
     stranger_ticket = factories.make_ticket(customer=customer)
     good = {
-        "observed_on": T0,
+        "observed_on": datetime.now(UTC),  # recorded as it happens
         "place": "Phone",
         "activity": "A call",
         "tickets": mine,

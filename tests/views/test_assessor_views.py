@@ -6,6 +6,7 @@ else on every /assess URL (htmx included)."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -277,7 +278,7 @@ def test_recording_an_observation(app, learner, worked, assessor):
     form = text(client.get(f"/assess/{learner.id}/observations"))
     assert f'value="{worked.id}"' in form and "Casey" not in form
     data = {
-        "observed_on": "2026-03-02",
+        "observed_on": date.today().isoformat(),
         "place": "Phone line",
         "tickets": [str(worked.id)],
         "activity": "Took Customer A's call about a cracked kettle.",
