@@ -37,6 +37,7 @@ from helpdesk.models import (
     WitnessTestimony,
 )
 from helpdesk.tickets import resolution
+from helpdesk.tickets.services import customer_reply
 from tests import factories
 from tests.assessing import T0, everything, observe
 from tests.portfolio import acknowledged_ticket, make_learner, profile_of, records
@@ -387,3 +388,37 @@ def test_sign_off_needs_every_rule_and_both_declarations(app, assessor, other_as
     assert done.assessor_id == assessor.id and done.learner_declared_at is not None
     assert db.session.scalars(select(SignOff)).all() == [done]
     refused(409, sign_off, learner, assessor, assessor_declared=True)
+
+
+def test_an_assessor_accepts_a_record_for_some_of_its_pcs_only(learner, assessor, customer):
+    ticket = acknowledged_ticket(learner, customer)
+    resolution.ask_question(ticket, learner, "Which model is it?")
+    customer_reply(ticket, ticket.customer, "The 1.7 litre one")
+    resolution.resolve(ticket, learner, "A new kettle was sent")
+    resolution.customer_confirm(
+        ticket,
+        ticket.customer,
+        solved=True,
+        rating=5,
+        comment="",
+        did_well="She listened and asked good questions.",
+        consent=True,
+        witness_name="Casey",
+    )
+    [testimony] = [r for r in records(learner, "customer_confirmed") if r.method == "WT"]
+    assert [c.code for c in testimony.live_codes] == ["1.1", "1.2", "3.5"]
+    bad = refused(422, decide, testimony, assessor, True, "", pcs=["1.1"])
+    assert bad.field == "feedback"
+    assert refused(422, decide, testimony, assessor, True, "x", pcs=["9.9"]).field == "pcs"
+    assert refused(422, decide, testimony, assessor, True, "x", pcs=[]).field == "pcs"
+    decide(testimony, assessor, True, "The questions were closed ones", pcs=["1.1", "3.5"])
+    db.session.expire_all()
+    found = db.session.get(EvidenceRecord, testimony.id)
+    assert found.status == "accepted"
+    assert [c.code for c in found.live_codes] == ["1.1", "3.5"]
+    [left] = [c for c in found.codes if c.untagged_at is not None]
+    assert left.code == "1.2" and "closed ones" in left.untag_reason
+    portfolio = build(profile_of(learner))
+    # The testimony counts for 1.1 and 3.5 only (the other records are still pending).
+    assert (portfolio.pc("1.1").accepted, portfolio.pc("1.2").accepted) == (1, 0)
+    assert portfolio.pc("3.5").accepted == 1
