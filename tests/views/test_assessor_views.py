@@ -480,3 +480,22 @@ def test_the_learners_new_portfolio_pages_follow_the_portfolios_rules(
             client.post(f"{base}/knowledge", data={"code": "4.1", "answer": "x"}).status_code == 403
         )
     assert count(SignOff) == 0 and count(KnowledgeRecord) == 0
+
+
+def test_the_review_form_accepts_a_record_for_some_of_its_pcs_only(app, assessor, casey):
+    learner = make_learner("C", assessors=(assessor,), email="cy@example.com", name="Cy C")
+    acknowledged_ticket(learner, casey)
+    [record] = records(learner, "acknowledged")
+    client = as_user(app, assessor)
+    page = text(client.get(f"/assess/{learner.id}/review"))
+    assert f'id="pc-{record.id}-P1"' in page and f'id="pc-{record.id}-P2"' in page
+    url = f"/assess/{learner.id}/review/{record.id}"
+    partial = {"decision": "accept", "pcs_shown": "1", "pcs": ["P1"]}
+    refused = client.post(url, data=partial)
+    assert refused.status_code == 422
+    assert "Say why it is not accepted for the other PCs." in text(refused)
+    saved = client.post(url, data=partial | {"feedback": "No restating of the need"})
+    assert saved.status_code in (200, 302, 303)
+    db.session.expire_all()
+    found = db.session.get(EvidenceRecord, record.id)
+    assert found.status == "accepted" and [c.code for c in found.live_codes] == ["P1"]
