@@ -38,6 +38,7 @@ ACTIONS: dict[str, str] = {
     AuditAction.LEARNER_RULES_MOVED: "Learner moved on to newer framework rules",
     AuditAction.TICKET_TRAINING_FLAGGED: "Ticket flagged as training or role play",
     AuditAction.TRAINING_ACCOUNT_CHANGED: "Customer account marked or unmarked as training",
+    AuditAction.SETTING_CHANGED: "Admin setting changed",
 }
 
 

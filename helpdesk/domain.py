@@ -382,6 +382,7 @@ class AuditAction(StrEnum):
     LEARNER_RULES_MOVED = "learner_rules_moved"
     TICKET_TRAINING_FLAGGED = "ticket_training_flagged"
     TRAINING_ACCOUNT_CHANGED = "training_account_changed"
+    SETTING_CHANGED = "setting_changed"
 
 
 REMEDY_LABELS: dict[str, str] = {

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from helpdesk.audit import audit
+from helpdesk.domain import AuditAction
 from helpdesk.extensions import db
-from helpdesk.models import Setting
+from helpdesk.models import Setting, User
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,14 @@ KNOBS = {
             365,
             "It can close sooner only with a written reason.",
         ),
+        Knob(
+            "observation_record_days",
+            "Days after the work an assessor may still record an observation of it",
+            7,
+            0,
+            60,
+            "Observations are recorded as they happen or within these days (0: same day).",
+        ),
     )
 }
 
@@ -60,13 +70,17 @@ def get_int(key: str) -> int:
         return knob.default
 
 
-def set_int(key: str, value: int) -> None:
+def set_int(key: str, value: int, actor: User | None = None) -> None:
+    """Save one number; a change made by someone is audited (old → new)."""
     knob = KNOBS[key]
     if not knob.minimum <= value <= knob.maximum:
         raise ValueError(f"Between {knob.minimum} and {knob.maximum}.")
+    old = get_int(key)
     row = db.session.get(Setting, key)
     if row is None:
         db.session.add(Setting(key=key, value=str(value)))
     else:
         row.value = str(value)
+    if actor is not None and old != value:
+        audit(AuditAction.SETTING_CHANGED, actor, None, key=key, old=old, new=value)
     db.session.flush()

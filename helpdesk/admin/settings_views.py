@@ -77,8 +77,9 @@ def settings() -> tuple[str, int] | Response:
     form = SettingsForm()
     if not form.validate():
         return _page(form, 422)
+    actor = cast(User, current_user._get_current_object())
     for key in KNOBS:
-        set_int(key, int(getattr(form, key).data))
+        set_int(key, int(getattr(form, key).data), actor)
     flash("Settings saved.", "success")
     return redirect(url_for("admin.settings"))
 

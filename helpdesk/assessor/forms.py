@@ -6,7 +6,15 @@ from collections.abc import Callable
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from helpdesk.evidence.decisions import FEEDBACK_MAX
@@ -30,6 +38,9 @@ class DecisionForm(FlaskForm):
         validators=[Optional(), Length(max=FEEDBACK_MAX)],
         description="Needed when you reject: say what is missing.",
     )
+    # Accept for these PCs only (the review form lists the record's PCs, all ticked).
+    pcs = SelectMultipleField("Accept it for", validate_choice=False)
+    pcs_shown = HiddenField()
 
 
 class BulkDecisionForm(DecisionForm):

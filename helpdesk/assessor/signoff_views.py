@@ -17,7 +17,13 @@ from helpdesk.evidence.rule_versions import (
     move_on,
     signed_off_version,
 )
-from helpdesk.evidence.signoff import SignOffRefused, sign_off, signoff_check, signoff_for
+from helpdesk.evidence.signoff import (
+    SignOffRefused,
+    sign_off,
+    signoff_check,
+    signoff_for,
+    signoff_guidance,
+)
 from helpdesk.models import LearnerProfile
 from helpdesk.permissions import can_decide, can_see_learners, require
 
@@ -37,6 +43,7 @@ def _page(
         newest_version=current_version(profile.framework),
         signed_version=signed_off_version(profile),
         missing=signoff_check(profile),
+        guidance=signoff_guidance(profile),
         record=signoff_for(profile.user_id, profile.framework),
         **context,
         **extra,

@@ -100,8 +100,14 @@ def decide_one(learner_id: int, evidence_id: int) -> Result:
     accept = form.decision.data == "accept"
     change = request.args.get("change") == "1"
     try:
-        action = redecide if change else decide
-        record = action(record, current_user, accept, form.feedback.data or "")
+        if change:
+            record = redecide(record, current_user, accept, form.feedback.data or "")
+        else:
+            # Ticked PCs: an accept for some of them only (all ticked is a plain accept).
+            tagged = {c.code for c in record.live_codes if c.is_pc}
+            pcs = set(form.pcs.data or []) if form.pcs_shown.data and accept else tagged
+            only = pcs if pcs != tagged else None
+            record = decide(record, current_user, accept, form.feedback.data or "", pcs=only)
     except AssessmentError as exc:
         message = refuse(exc, form)
         db.session.refresh(record)

@@ -12,15 +12,19 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from helpdesk.domain import CodeKind, Origin, ProblemEventKind, Role
+from helpdesk.domain import CodeKind, ConfirmationState, Origin, ProblemEventKind, Role
 from helpdesk.domain import TicketEventKind as K
 from helpdesk.extensions import db
 from helpdesk.frameworks import catalogue
 from helpdesk.models import (
+    Confirmation,
     EvidenceCode,
     EvidenceRecord,
     LearnerProfile,
+    Option,
+    ProblemApproval,
     ProblemEvent,
+    ProblemLink,
     Ticket,
     TicketEvent,
     User,
@@ -30,15 +34,14 @@ from helpdesk.models import (
 SIMPLE_ACTIONS: dict[str, tuple[str, ...]] = {
     K.ACKNOWLEDGED: ("acknowledged",),
     K.QUESTION: ("question",),
-    K.LINKED_TO_PROBLEM: ("linked_to_problem",),
     K.FEEDBACK_SHARED: ("feedback_shared",),
     K.PROACTIVE_STEP: ("proactive_step",),
     K.PROACTIVE_INFORMED: ("proactive_informed",),
-    K.CONFIRMATION_REQUESTED: ("option_confirmed",),
     K.OPTION_RECOMMENDED: ("option_recommended",),
     K.ROUTE_OFFERED: ("route_offered",),
     K.ESCALATED: ("escalated",),
     K.PROMISE_KEPT: ("promise_kept",),
+    # Telling the customer why is not keeping it: nothing for 3.3, 13 or P18.
     K.PROMISE_BROKEN: ("promise_broken",),
     K.REPLY: ("update",),
     K.CLOSED_UNRESOLVED: ("closed_unresolved",),
@@ -52,6 +55,7 @@ CREDITED_BY: dict[str, tuple[str, tuple[str, ...]]] = {
 PROBLEM_ACTIONS: dict[str, tuple[str, ...]] = {
     ProblemEventKind.SOLUTION_CHOSEN: ("problem_solutions_compared", "problem_solution_chosen"),
     ProblemEventKind.APPROVAL_REQUESTED: ("problem_approval_requested",),
+    ProblemEventKind.SOLUTION_APPROVED: ("problem_approval_obtained",),
     ProblemEventKind.SOLUTION_LIVE: ("problem_solution_live",),
 }
 
@@ -60,6 +64,48 @@ def learner_profile(user: User | None) -> LearnerProfile | None:
     if user is None or not user.has_role(Role.LEARNER):
         return None
     return db.session.scalar(select(LearnerProfile).where(LearnerProfile.user_id == user.id))
+
+
+def _is_repeat(event: TicketEvent) -> bool:
+    """A repeat is recognised only when the record it joins already holds another ticket."""
+    problem_id = (event.data or {}).get("problem_id")
+    # Events are written without autoflush: links added in this transaction count too.
+    stored = set(
+        db.session.scalars(
+            select(ProblemLink.ticket_id).where(ProblemLink.problem_id == problem_id)
+        )
+    )
+    pending = {
+        link.ticket.id if link.ticket is not None else link.ticket_id
+        for link in db.session.new
+        if isinstance(link, ProblemLink)
+        and link.problem is not None
+        and link.problem.id == problem_id
+    }
+    return bool((stored | pending) - {event.ticket.id})
+
+
+def _best_option_offered(event: TicketEvent) -> bool:
+    """The customer is shown which offered option is recommended ("We recommend this")."""
+    ids = (event.data or {}).get("option_ids") or []
+    options = (db.session.get(Option, option_id) for option_id in ids)
+    return any(option is not None and option.recommended for option in options)
+
+
+def _policy_followed(event: TicketEvent) -> bool:
+    """P22: the option was within policy and within the implementer's own authority, or an
+    approval given by someone else covers it (an exception agreed with others)."""
+    data = event.data or {}
+    if data.get("approved"):
+        return True
+    actor = event.actor
+    cost = data.get("cost_minor")
+    return bool(
+        data.get("within_policy")
+        and actor is not None
+        and isinstance(cost, int)
+        and cost <= actor.authority_limit_minor
+    )
 
 
 def actions_for(event: TicketEvent) -> tuple[str, ...]:
@@ -71,12 +117,32 @@ def actions_for(event: TicketEvent) -> tuple[str, ...]:
         found = ("option_added",) if kind == K.OPTION_ADDED else ()
         return found + (("option_pros_cons",) if data.get("both_sides") else ())
     if kind == K.OPTION_IMPLEMENTED:
-        policy = data.get("within_policy") or data.get("approved")
-        return ("option_implemented",) + (("policy_respected",) if policy else ())
+        return ("option_implemented",) + (("policy_respected",) if _policy_followed(event) else ())
+    if kind == K.LINKED_TO_PROBLEM:
+        return ("linked_to_problem",) if _is_repeat(event) else ()
+    if kind == K.OPTIONS_OFFERED:
+        return ("best_option_discussed",) if _best_option_offered(event) else ()
     return SIMPLE_ACTIONS.get(kind, ())
 
 
+def _confirmation_requester(event: TicketEvent) -> User | None:
+    """Who asked the colleague now confirming: the confirmation, not the asking, is credited."""
+    option_id = (event.data or {}).get("option_id")
+    if event.actor is None:
+        return None
+    asked = db.session.scalars(
+        select(Confirmation)
+        .where(Confirmation.option_id == option_id, Confirmation.colleague_id == event.actor.id)
+        .order_by(Confirmation.id.desc())
+    )
+    # Not flushed yet: the state is read from the objects, not filtered in SQL.
+    found = next((c for c in asked if c.state == ConfirmationState.CONFIRMED), None)
+    return found.requested_by if found is not None else None
+
+
 def _credited(event: TicketEvent, ticket: Ticket) -> tuple[User | None, tuple[str, ...]]:
+    if event.kind == K.OPTION_CONFIRMED:
+        return _confirmation_requester(event), ("option_confirmed",)
     if event.kind in CREDITED_BY:
         earlier_kind, actions = CREDITED_BY[event.kind]
         for earlier in reversed(ticket.events):
@@ -166,7 +232,12 @@ def capture_problem_event(
 ) -> list[EvidenceRecord]:
     """Evidence for a problem record's event (comparing, choosing, approval, going live)."""
     actions = PROBLEM_ACTIONS.get(event.kind, ())
-    profile = learner_profile(event.actor)
-    if profile is None or event.actor is None or not actions:
+    credited = event.actor
+    if event.kind == ProblemEventKind.SOLUTION_APPROVED:
+        # The approval is obtained by whoever asked for it, not by the decision maker.
+        approval = db.session.get(ProblemApproval, (event.data or {}).get("approval_id"))
+        credited = db.session.get(User, approval.requested_by_id) if approval is not None else None
+    profile = learner_profile(credited)
+    if profile is None or credited is None or not actions:
         return []
-    return _add(event.actor, profile, actions, body=event.body, ticket=ticket, problem_event=event)
+    return _add(credited, profile, actions, body=event.body, ticket=ticket, problem_event=event)

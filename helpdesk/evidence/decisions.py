@@ -156,17 +156,50 @@ def _decide_one(record: EvidenceRecord, assessor: User, accept: bool, feedback: 
     _stamp(record, assessor, accept, feedback)
 
 
+def _refuse_field(message: str, field: str) -> AssessmentError:
+    return AssessmentError(message, field)
+
+
+def _accept_only(record: EvidenceRecord, pcs: Iterable[str], feedback: str) -> None:
+    """Accept for some PCs only: the others are untagged, with the assessor's words.
+
+    :raise AssessmentError: 422 (field ``pcs``) for none chosen, or a PC it is not tagged
+        with, or no feedback saying why the rest are left out.
+    """
+    chosen = set(pcs)
+    live = {c.code: c for c in record.codes if c.is_pc and c.untagged_at is None}
+    if not chosen:
+        raise _refuse_field("Accept it for at least one PC, or reject it.", "pcs")
+    if not chosen <= set(live):
+        raise _refuse_field("Choose from the PCs this evidence is tagged with.", "pcs")
+    left_out = [c for code, c in live.items() if code not in chosen]
+    if left_out and not feedback:
+        raise _refuse_field("Say why it is not accepted for the other PCs.", "feedback")
+    now = utcnow()
+    for code in left_out:
+        code.untagged_at = now
+        code.untag_reason = f"Not accepted for this PC by the assessor: {feedback}"
+
+
 def decide(
-    record: EvidenceRecord, assessor: User, accept: bool, feedback: str = ""
+    record: EvidenceRecord,
+    assessor: User,
+    accept: bool,
+    feedback: str = "",
+    *,
+    pcs: Iterable[str] | None = None,
 ) -> EvidenceRecord:
-    """Accept or reject one pending record, with feedback (required when rejecting).
+    """Accept or reject one pending record, with feedback (required when rejecting);
+    ``pcs`` accepts it for those PCs only (the rest are untagged, with the feedback).
 
     :raise AssessmentError: 403 not the learner's assessor, 409 already decided or
-        replaced, 422 no feedback for a rejection (or too long).
+        replaced, 422 no feedback for a rejection (or too long), or bad ``pcs``.
     """
     check_assessor(assessor, record.learner_id)
     text = _feedback(accept, feedback)
     _decide_one(record, assessor, accept, text)
+    if accept and pcs is not None:
+        _accept_only(record, pcs, text)
     _tell(record.learner_id, assessor, [record])
     db.session.flush()
     return record

@@ -39,12 +39,14 @@ from helpdesk.models import (
 )
 from helpdesk.models.types import utcnow
 from helpdesk.notifications.services import notify_staff
+from helpdesk.settings import get_int
 
 JUDGEMENTS: dict[str, str] = {Judgement.MET: "Met", Judgement.NOT_MET: "Not met"}
 PLACE_MAX = 120
 TEXT_MAX = 4000
 PIN_MAX = 2000
 SUMMARY_MAX = 240
+RECORD_WITHIN = "observation_record_days"
 
 
 def coverable(framework: Framework) -> tuple[Criterion, ...]:
@@ -79,6 +81,14 @@ def _moment(observed_on: date | datetime) -> datetime:
         moment = datetime.combine(observed_on, time(12), tzinfo=UTC)
     if moment > now + timedelta(days=1) or moment.year < 1900:
         raise AssessmentError("The observation cannot be in the future.", "observed_on")
+    # Recorded as it happens or soon after, while it is remembered: not weeks later.
+    days = get_int(RECORD_WITHIN)
+    if (now.date() - moment.date()).days > days:
+        raise AssessmentError(
+            "Record an observation as it happens or within "
+            f"{days} day{'s' if days != 1 else ''} of it (an admin setting).",
+            "observed_on",
+        )
     return moment
 
 

@@ -206,6 +206,8 @@ class Portfolio:
     knowledge: tuple[KnowledgeCoverage, ...]
     missing: tuple[Missing, ...]
     totals: dict[str, int]
+    # Advice that blocks nothing: B's PCs to observe where possible, not yet observed.
+    guidance: tuple[Missing, ...] = ()
 
     @property
     def pcs(self) -> list[PcCoverage]:
@@ -300,6 +302,56 @@ def _missing(
     return tuple(out)
 
 
+OBSERVATION_RULES = "Assessment by observation"
+
+
+def _observation_rules(framework: Framework, records: Sequence[EvidenceRecord]) -> list[Missing]:
+    """The seed's rules on observation as a whole: A's "must include observation", B's
+    "two from (a)–(d) by direct observation" (accepted observations tagged with them)."""
+    observed = [r for r in records if counts(r) and r.is_accepted and r.method == OBSERVATION]
+    seen_scope = {
+        code
+        for code in framework.observed_scope
+        if any(code in live_codes(r, CodeKind.SCOPE) for r in observed)
+    }
+    out = []
+    need = framework.observed_scope_min
+    if need and len(seen_scope) < need:
+        items = ", ".join(f"({c})" for c in framework.observed_scope)
+        done = ", ".join(f"({c})" for c in sorted(seen_scope)) or "none"
+        out.append(
+            Missing(
+                OBSERVATION_RULES,
+                "–".join((framework.observed_scope[0], framework.observed_scope[-1])),
+                f"{plural(need, 'scope item')} from {items} by direct observation",
+                f"Observed by your assessor so far: {done}.",
+            )
+        )
+    if framework.must_include_observation and not observed:
+        out.append(
+            Missing(
+                OBSERVATION_RULES,
+                "O",
+                "Assessment must include observation of your performance",
+                "No accepted observation of your work yet.",
+            )
+        )
+    return out
+
+
+def _guidance(framework: Framework, pcs: Sequence[PcCoverage]) -> tuple[Missing, ...]:
+    return tuple(
+        Missing(
+            "Preferably observed",
+            row.criterion.code,
+            row.criterion.text,
+            "Best observed by your assessor; other methods only if observation is not possible.",
+        )
+        for row in pcs
+        if row.criterion.code in framework.prefer_observed and not row.observed
+    )
+
+
 def build(profile: LearnerProfile, records: Sequence[EvidenceRecord] | None = None) -> Portfolio:
     """The whole portfolio of one learner against their framework."""
     framework = catalogue().frameworks[profile.framework]
@@ -328,6 +380,8 @@ def build(profile: LearnerProfile, records: Sequence[EvidenceRecord] | None = No
         ("Information and procedures", information),
         ("Scope", scope),
     )
+    rows = [r for o in outcomes for r in o.rows]
+    observation_missing = _observation_rules(framework, records)
     live = [r for r in records if counts(r)]
     totals = {status: sum(r.status == status for r in live) for status in STATUSES}
     totals["simulated"] = len(records) - len(live)
@@ -340,6 +394,7 @@ def build(profile: LearnerProfile, records: Sequence[EvidenceRecord] | None = No
         information=information,
         scope=scope,
         knowledge=knowledge,
-        missing=_missing([r for o in outcomes for r in o.rows], covered, knowledge),
+        missing=_missing(rows, covered, knowledge) + tuple(observation_missing),
         totals=totals,
+        guidance=_guidance(framework, rows),
     )

@@ -120,8 +120,11 @@ def _options_of(records: Iterable[EvidenceRecord]) -> dict[int, Option]:
 
 
 def ticket_facts(records: Sequence[EvidenceRecord]) -> dict[str, dict[int, Ticket]]:
-    """Fact -> the tickets (in order of evidence) whose live, not rejected evidence shows it."""
-    usable = [r for r in records if counts(r) and not r.is_rejected]
+    """Fact -> the tickets (in order of evidence) whose live, accepted evidence shows it.
+
+    Pending evidence is not yet assessed, so it covers nothing until an assessor accepts it.
+    """
+    usable = [r for r in records if counts(r) and r.is_accepted]
     options = _options_of(usable)
     found: dict[str, dict[int, Ticket]] = {}
     for record in usable:
@@ -134,7 +137,7 @@ def ticket_facts(records: Sequence[EvidenceRecord]) -> dict[str, dict[int, Ticke
 
 
 def _tagged(records: Iterable[EvidenceRecord], code: str, *, observed: bool) -> dict[int, Ticket]:
-    """Tickets of evidence an assessor tagged with the scope code (observed: accepted
+    """Tickets of accepted evidence an assessor tagged with the scope code (observed:
     observations only). Tags captured from ticket actions defer to the ticket's facts."""
     actions = catalogue().actions
     out: dict[int, Ticket] = {}
@@ -143,9 +146,9 @@ def _tagged(records: Iterable[EvidenceRecord], code: str, *, observed: bool) -> 
             continue
         if code not in live_codes(r, CodeKind.SCOPE):
             continue
-        if observed and (r.method != OBSERVATION or not r.is_accepted):
+        if observed and r.method != OBSERVATION:
             continue
-        if not r.is_rejected:
+        if r.is_accepted:
             out.setdefault(r.ticket.id, r.ticket)
     return out
 

@@ -46,6 +46,11 @@ def signoff_check(learner: User | LearnerProfile | int) -> list[str]:
     return [describe(m) for m in build(profile_for(learner)).missing]
 
 
+def signoff_guidance(learner: User | LearnerProfile | int) -> list[str]:
+    """Advice that does not block sign-off: PCs best observed that were not."""
+    return [f"{g.code} {g.text}" for g in build(profile_for(learner)).guidance]
+
+
 def signoff_for(learner_id: int, framework: str) -> SignOff | None:
     """The learner's sign-off record for the framework (declarations so far), if any."""
     return db.session.scalar(

@@ -207,6 +207,40 @@ def _pc_codes(learner: User, ticket: Ticket, framework: str) -> list[str]:
     return sorted(found, key=lambda c: (order.get(c, len(order)), c))
 
 
+# What a customer's words speak to: the action (frameworks/data/mapping.json) whose PCs
+# a statement witnesses when it uses one of these words. Kept small so an assessor can
+# see why a PC was suggested; the assessor confirms or untags each one.
+STATEMENT_WORDS: dict[str, tuple[str, ...]] = {
+    "acknowledged": ("listen", "heard", "understood", "understand"),
+    "question": ("asked", "question"),
+    "option_agreed": ("option", "choice", "choose", "agreed"),
+    "promise_kept": (
+        "promise",
+        "rang me back",
+        "called me back",
+        "call back",
+        "said she would",
+        "said he would",
+        "said they would",
+        "kept their word",
+        "on time",
+    ),
+    "update": ("informed", "updated", "update", "kept me", "told me", "in the loop", "posted"),
+    "closed_unresolved": ("explained why", "reason", "honest"),
+}
+
+
+def spoken_to(response: SatisfactionResponse, framework: str) -> set[str]:
+    """The PCs the customer's answer speaks to: the words of the statement, and a "yes,
+    it is solved" for the check that it was solved to their satisfaction."""
+    said = " ".join((response.did_well or "").lower().split())
+    actions = {action for action, words in STATEMENT_WORDS.items() if any(w in said for w in words)}
+    if response.solved:
+        actions.add("customer_confirmed")
+    mapping = catalogue().actions
+    return {c for a in actions if a in mapping for c in mapping[a].codes.get(framework, ())}
+
+
 def _summary(ticket: Ticket, statement: str) -> str:
     said = " ".join(statement.split())
     if len(said) > 240:
@@ -236,7 +270,9 @@ def record_testimony(
     if not statement.strip() or not witness_name.strip():
         raise ValueError("testimony needs a statement and the witness's name")
     now = utcnow()
-    codes = _pc_codes(learner, ticket, profile.framework)
+    # Only what the ticket's work shows and the customer's answer speaks to.
+    spoken = spoken_to(response, profile.framework)
+    codes = [c for c in _pc_codes(learner, ticket, profile.framework) if c in spoken]
     record = EvidenceRecord(
         learner=learner,
         framework=profile.framework,

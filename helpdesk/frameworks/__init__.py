@@ -50,6 +50,12 @@ class Framework:
     must_observe: frozenset[str]
     tickets_per_pc: int
     min_days: int
+    # Seed rules on observation: B's "two from (a)–(d) by direct observation", B's other
+    # PCs observed where possible (guidance, not a block), A's "must include observation".
+    observed_scope: tuple[str, ...] = ()
+    observed_scope_min: int = 0
+    prefer_observed: frozenset[str] = frozenset()
+    must_include_observation: bool = False
     pc_index: dict[str, Criterion] = field(default_factory=dict, compare=False, repr=False)
 
     def pc(self, code: str) -> Criterion | None:
@@ -121,6 +127,12 @@ def parse_framework(raw: dict[str, Any], where: str) -> Framework:
     tickets, days = int(_need(rule, "tickets_per_pc", where)), int(_need(rule, "min_days", where))
     if tickets < 1 or days < 0:
         raise FrameworkError(f"{where} sufficiency: tickets_per_pc >= 1 and min_days >= 0")
+    observing = raw.get("observation_rules", {})
+    scope_rule = observing.get("scope_observed", {})
+    observed_scope = tuple(str(c) for c in scope_rule.get("from", ()))
+    prefer = frozenset(str(c) for c in observing.get("prefer_observed", ()))
+    if not prefer <= codes:
+        raise FrameworkError(f"{where} prefer_observed: not PCs: {sorted(prefer - codes)}")
     return Framework(
         code=str(_need(raw, "code", where)),
         title=str(_need(raw, "title", where)),
@@ -136,6 +148,10 @@ def parse_framework(raw: dict[str, Any], where: str) -> Framework:
         must_observe=must_observe,
         tickets_per_pc=tickets,
         min_days=days,
+        observed_scope=observed_scope,
+        observed_scope_min=int(scope_rule.get("at_least", 0)),
+        prefer_observed=prefer,
+        must_include_observation=bool(observing.get("must_include_observation", False)),
         pc_index={p.code: p for p in pcs},
     )
 

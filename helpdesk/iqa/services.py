@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 
 from helpdesk.domain import CodeKind, EvidenceStatus, Role, SampleVerdict
 from helpdesk.evidence.redaction import RedactionContext, portfolio_context
+from helpdesk.evidence.training import practice_reasons
 from helpdesk.extensions import db
 from helpdesk.frameworks import METHODS, catalogue
 from helpdesk.idempotency import first_made, flush_or_first, replayed
@@ -214,6 +215,9 @@ def snapshot(record: EvidenceRecord, context: RedactionContext) -> dict[str, Any
         "decided_at": record.decided_at.isoformat() if record.decided_at else None,
         "occurred_at": record.occurred_at.isoformat(),
         "simulated": bool(record.is_simulated or (ticket is not None and ticket.is_simulated)),
+        # Practice (training-flagged tickets, training accounts, a look-alike customer)
+        # never counts either, so the IQA must see it marked as such.
+        "practice": practice_reasons(ticket, record.learner),
     }
 
 

@@ -52,7 +52,7 @@ def test_an_assessor_reviews_and_watches_live_work(
     first = items.first
     first.get_by_role("button", name=re.compile("^Accept")).click()
     expect(first.get_by_role("status")).to_contain_text("is accepted")
-    for box in page.locator("article.review-item input[type=checkbox]").all():
+    for box in page.locator("article.review-item input[name=ids]").all():
         box.check()
     page.get_by_label("Feedback for the learner").first.fill("Say the impact too.")
     page.get_by_role("button", name="Reject the ticked evidence").click()

@@ -107,7 +107,7 @@ def test_an_assessor_takes_a_learner_to_sign_off(
     first = items.first
     first.get_by_role("button", name=re.compile("^Accept")).click()
     expect(first.get_by_role("status")).to_contain_text("is accepted")
-    boxes = page.locator("article.review-item input[type=checkbox]")
+    boxes = page.locator("article.review-item input[name=ids]")
     expect(boxes).to_have_count(5)
     for box in boxes.all():
         box.check()

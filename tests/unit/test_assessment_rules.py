@@ -4,7 +4,7 @@ a confirmed "met" observation, knowledge needs Q/PD/WR, and sign-off needs every
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -37,6 +37,7 @@ from helpdesk.models import (
     WitnessTestimony,
 )
 from helpdesk.tickets import resolution
+from helpdesk.tickets.services import customer_reply
 from tests import factories
 from tests.assessing import T0, everything, observe
 from tests.factories import make_learner
@@ -214,7 +215,7 @@ def test_observations_are_checked(learner, assessor, other_assessor, customer):
     mine = acknowledged(learner, customer, 0)
     stranger_ticket = factories.make_ticket(customer=customer)
     good = {
-        "observed_on": T0,
+        "observed_on": datetime.now(UTC),  # recorded as it happens
         "place": "Phone",
         "activity": "A call",
         "tickets": mine,
@@ -326,6 +327,7 @@ SECTIONS = (
     "Information and procedures",
     "Scope",
     "Knowledge",
+    "Assessment by observation",
 )
 
 
@@ -336,7 +338,7 @@ def test_a_fresh_learner_is_missing_exactly_everything(app, assessor):
     for line in missing:
         section = next(s for s in SECTIONS if line.startswith(s + " "))
         sections.setdefault(section, []).append(line[len(section) + 1 :].split(" ", 1)[0])
-    assert len(missing) == 16 + 5 + 5 + 4 + 4 + 7
+    assert len(missing) == 16 + 5 + 5 + 4 + 4 + 7 + 1
     assert list(sections) == list(SECTIONS)
     assert sections["Performance criteria"] == [str(n) for n in range(1, 17)]
     assert sections["Observation"] == ["3", "4", "5", "6", "7"]
@@ -344,6 +346,7 @@ def test_a_fresh_learner_is_missing_exactly_everything(app, assessor):
     assert sections["Information and procedures"] == ["IP1", "IP2", "IP3", "IP4"]
     assert sections["Scope"] == ["a", "b", "c", "d"]
     assert sections["Knowledge"] == [f"K{n}" for n in range(1, 8)]
+    assert sections["Assessment by observation"] == ["a–d"]  # two of them by direct observation
     assert missing[0] == (
         "Performance criteria 1 Listen carefully to your customers about any problem they "
         "have raised.: Accepted evidence: no tickets yet (3 needed, over 14 days)."
@@ -358,7 +361,7 @@ def test_sign_off_needs_every_rule_and_both_declarations(app, assessor, other_as
     learner = make_learner("B", assessors=(assessor,))
     with pytest.raises(SignOffRefused) as caught:
         sign_off(learner, assessor, assessor_declared=True)
-    assert caught.value.missing == signoff_check(learner) and len(caught.value.missing) == 41
+    assert caught.value.missing == signoff_check(learner) and len(caught.value.missing) == 42
     db.session.rollback()
 
     everything(assessor, learner, customer)
@@ -378,3 +381,37 @@ def test_sign_off_needs_every_rule_and_both_declarations(app, assessor, other_as
     assert done.assessor_id == assessor.id and done.learner_declared_at is not None
     assert db.session.scalars(select(SignOff)).all() == [done]
     refused(409, sign_off, learner, assessor, assessor_declared=True)
+
+
+def test_an_assessor_accepts_a_record_for_some_of_its_pcs_only(learner, assessor, customer):
+    ticket = acknowledged_ticket(learner, customer)
+    resolution.ask_question(ticket, learner, "Which model is it?")
+    customer_reply(ticket, ticket.customer, "The 1.7 litre one")
+    resolution.resolve(ticket, learner, "A new kettle was sent")
+    resolution.customer_confirm(
+        ticket,
+        ticket.customer,
+        solved=True,
+        rating=5,
+        comment="",
+        did_well="She listened and asked good questions.",
+        consent=True,
+        witness_name="Casey",
+    )
+    [testimony] = [r for r in records(learner, "customer_confirmed") if r.method == "WT"]
+    assert [c.code for c in testimony.live_codes] == ["1.1", "1.2", "3.5"]
+    bad = refused(422, decide, testimony, assessor, True, "", pcs=["1.1"])
+    assert bad.field == "feedback"
+    assert refused(422, decide, testimony, assessor, True, "x", pcs=["9.9"]).field == "pcs"
+    assert refused(422, decide, testimony, assessor, True, "x", pcs=[]).field == "pcs"
+    decide(testimony, assessor, True, "The questions were closed ones", pcs=["1.1", "3.5"])
+    db.session.expire_all()
+    found = db.session.get(EvidenceRecord, testimony.id)
+    assert found.status == "accepted"
+    assert [c.code for c in found.live_codes] == ["1.1", "3.5"]
+    [left] = [c for c in found.codes if c.untagged_at is not None]
+    assert left.code == "1.2" and "closed ones" in left.untag_reason
+    portfolio = build(profile_of(learner))
+    # The testimony counts for 1.1 and 3.5 only (the other records are still pending).
+    assert (portfolio.pc("1.1").accepted, portfolio.pc("1.2").accepted) == (1, 0)
+    assert portfolio.pc("3.5").accepted == 1

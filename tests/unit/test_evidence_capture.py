@@ -89,11 +89,13 @@ def do_everything(
     work.ticket("option_added", t1, "option_added")  # one side only: no pros and cons
     opts.request_approval(costly, actor)
     work.ticket("approval_requested", t1, "approval_requested")
-    opts.request_confirmation(option, actor, colleague)
-    work.ticket("option_confirmed", t1, "confirmation_requested")
+    asked = opts.request_confirmation(option, actor, colleague)  # asking credits nothing
+    opts.decide_confirmation(asked, colleague, confirm=True, comment="Yes, within our rules")
+    work.ticket("option_confirmed", t1, "option_confirmed")  # credits the one who asked
     opts.recommend(option, actor)
     work.ticket("option_recommended", t1, "option_recommended")
     opts.offer(t1, actor, [option])
+    work.ticket("best_option_discussed", t1, "options_offered")  # shown as recommended
     opts.customer_agree(option, customer)  # credits the one who offered it
     work.ticket("option_agreed", t1, "option_agreed")
     opts.implement(option, actor, "Sent a new kettle by courier")
@@ -145,7 +147,10 @@ def do_everything(
     problem = problems.create_problem(
         actor, title="Parcels crushed", category_id=category.id, tickets=[t4]
     )
-    work.ticket("linked_to_problem", t4, "linked_to_problem")
+    # A first ticket alone is no repeat; the second linked to the same record is.
+    t5 = factories.make_ticket(customer=customer, category=category)
+    problems.link_tickets(problem, actor, [t5])
+    work.ticket("linked_to_problem", t5, "linked_to_problem")
     for description, cost in (("Double-box fragile items", 20_000), ("Change courier", 90_000)):
         solutions.add_solution(
             problem,
@@ -158,6 +163,7 @@ def do_everything(
     approval = solutions.request_approval(problem, actor)
     work.problem("problem_approval_requested", problem, "approval_requested")
     solutions.decide_approval(approval, supervisor, approve=True, reason="")
+    work.problem("problem_approval_obtained", problem, "solution_approved")  # the requester
     monitoring.put_live(problem, actor, "Packing team double-boxes from today")
     work.problem("problem_solution_live", problem, "solution_live")
 

@@ -138,7 +138,9 @@ def test_a_decision_made_a_moment_ago_still_wins(record, learner):
     assert all(c.untagged_at is None for c in db.session.get(EvidenceRecord, record.id).codes)
 
 
-def test_an_option_with_both_sides_can_lose_one_code_and_keep_the_other(learner, ticket):
+def test_an_option_with_both_sides_can_lose_one_code_and_keep_the_other(app, ticket):
+    # Unit A: adding an option shows 2.1 (C's P12 needs a colleague's confirmation).
+    learner = make_learner("A", name="Ali Learner")
     acknowledge(ticket, learner, **ACK)
     add_option(
         ticket,
@@ -161,7 +163,7 @@ def test_an_option_with_both_sides_can_lose_one_code_and_keep_the_other(learner,
     added = db.session.scalars(
         select(EvidenceRecord).where(EvidenceRecord.action == "option_added")
     ).one()
-    untag(pros_cons, learner, "P13", "The cons for us were thin")
+    untag(pros_cons, learner, "2.3", "The cons for us were thin")
     db.session.expire_all()
     assert db.session.get(EvidenceRecord, pros_cons.id).live_codes == []
-    assert [c.code for c in db.session.get(EvidenceRecord, added.id).live_codes] == ["P12"]
+    assert [c.code for c in db.session.get(EvidenceRecord, added.id).live_codes] == ["2.1"]

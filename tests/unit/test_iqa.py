@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from helpdesk.domain import TrainingKind
 from helpdesk.evidence.decisions import decide, redecide
 from helpdesk.extensions import db
 from helpdesk.iqa.display import item_views
@@ -204,3 +205,19 @@ def test_only_the_iqa_who_drew_a_sample_records_its_verdicts(app, assessor, work
     db.session.rollback()
     stored = db.session.scalar(select(IqaSampleItem).where(IqaSampleItem.id == sample.items[0].id))
     assert stored is not None and stored.verdict is None
+
+
+def test_a_snapshot_marks_practice_evidence_as_well_as_simulated(app, assessor, iqa):
+    casey, _ = customers()
+    lee = make_learner("A", assessors=(assessor,), email="lee@example.com")
+    live = acknowledged_ticket(lee, casey)
+    practice = acknowledged_ticket(lee, casey)
+    practice.training_kind = TrainingKind.ROLE_PLAY
+    db.session.commit()
+    for record in records(lee, "acknowledged"):
+        decide(record, assessor, True)
+    sample = draw_sample(iqa, SampleRequest(assessor.id))
+    by_ref = {i.snapshot["reference"]: i.snapshot for i in sample.items}
+    assert by_ref[practice.reference]["practice"], "a role-play ticket is practice"
+    assert not by_ref[practice.reference]["simulated"]
+    assert by_ref[live.reference]["practice"] == []

@@ -193,6 +193,8 @@ def test_origin_and_cause_give_the_problem_types(app, learner, customer, categor
     )
     report.cause = "system"
     db.session.commit()
+    assert covered(build(profile_of(learner)).problem_types) == {}, "pending covers nothing"
+    decide_all(learner)
     portfolio = build(profile_of(learner))
     assert covered(portfolio.problem_types) == {
         "PT1": [ticket.reference],
@@ -214,10 +216,26 @@ def test_rejected_or_simulated_evidence_covers_nothing(app, learner, customer):
 def test_update_kinds_give_information_asked_for_and_volunteered(app, learner, customer):
     ticket = acknowledged_ticket(learner, customer)
     services.reply(ticket, learner, "It ships today", update_kind="volunteered")
+    decide_all(learner)
     portfolio = build(profile_of(learner))
     assert covered(portfolio.information) == {"IP2": [ticket.reference]}
     services.reply(ticket, learner, "Yes, it is insured", update_kind="answer")
+    assert set(covered(build(profile_of(learner)).information)) == {"IP2"}, "not yet assessed"
+    decide_all(learner)
     assert set(covered(build(profile_of(learner)).information)) == {"IP1", "IP2"}
+
+
+def test_scope_counts_accepted_evidence_only_not_pending(app, customer):
+    learner = make_learner("B")
+    ticket = acknowledged_ticket(learner, customer)
+    implemented(ticket, learner, customer)
+    resolution.resolve(ticket, learner, "A new kettle arrived")
+    pending = build(profile_of(learner))
+    assert covered(pending.scope) == {} and covered(pending.information) == {}
+    decide_all(learner, action="acknowledged")
+    assert set(covered(build(profile_of(learner)).scope)) == {"a"}, "the ticket's own facts"
+    decide_all(learner, action="option_implemented")
+    assert set(covered(build(profile_of(learner)).scope)) == {"a", "b", "c"}
 
 
 def implemented(ticket, learner, customer, supervisor=None, **changes):
@@ -236,6 +254,7 @@ def test_an_option_within_policy_gives_procedures_followed_and_bs_scope(app, cus
     ticket = acknowledged_ticket(learner, customer)
     implemented(ticket, learner, customer)
     resolution.resolve(ticket, learner, "A new kettle arrived")
+    decide_all(learner)
     portfolio = build(profile_of(learner))
     assert covered(portfolio.information) == {"IP3": [ticket.reference]}
     assert covered(portfolio.scope) == {
@@ -252,6 +271,7 @@ def test_an_approved_exception_gives_exception_agreed_with_others(app, customer,
     learner = make_learner("B")
     ticket = acknowledged_ticket(learner, customer)
     implemented(ticket, learner, customer, supervisor, within_policy=False, cost_minor=9_000)
+    decide_all(learner)
     portfolio = build(profile_of(learner))
     assert covered(portfolio.information) == {"IP4": [ticket.reference]}
     # Over the learner's £50 limit, but approved: within the cost parameters.
@@ -263,6 +283,7 @@ def test_a_resolution_after_the_target_does_not_cover_time(app, customer):
     ticket = acknowledged_ticket(learner, customer, at=T0)
     with time_machine.travel(T0 + timedelta(days=4), tick=False):
         resolution.resolve(ticket, learner, "Fixed at last")
+    decide_all(learner)
     assert "a" not in covered(build(profile_of(learner)).scope)
 
 

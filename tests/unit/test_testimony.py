@@ -27,7 +27,7 @@ from helpdesk.models import (
 )
 from helpdesk.models.types import utcnow
 from helpdesk.tickets import resolution
-from helpdesk.tickets.services import assign, customer_reply
+from helpdesk.tickets.services import assign, customer_reply, reply
 from helpdesk.tickets.workflow import WorkflowError
 from tests import factories
 from tests.factories import make_learner
@@ -198,8 +198,9 @@ def test_consent_makes_wt_evidence_with_what_makes_testimony_acceptable(ticket, 
     assert record.ticket_id == ticket.id and record.status == "pending"
     assert record.ticket_event is not None and record.ticket_event.kind == "customer_confirmed"
     assert record.is_simulated is False
-    # acknowledged 1.1, question 1.2, the customer's confirmation 3.5: in framework order.
-    assert [c.code for c in record.codes] == ["1.1", "1.2", "3.5"]
+    # "listened" speaks to 1.1 and "solved" to 3.5; the question (1.2) the statement does
+    # not mention, and the ringing back was no promise recorded on the ticket.
+    assert [c.code for c in record.codes] == ["1.1", "3.5"]
     assert {c.kind for c in record.codes} == {"pc"}
     assert record.summary.startswith(f"Witness testimony from the customer on {ticket.reference}")
     testimony = record.testimony
@@ -236,7 +237,7 @@ def test_the_codes_leave_out_untagged_and_other_peoples_and_frameworks(ticket, l
     resolution.resolve(ticket, learner, "A new kettle was delivered")
     confirm(ticket, did_well="Kind", consent=True, witness_name="Casey")
     [record] = wt_records()
-    assert [c.code for c in record.codes] == ["1.1", "3.5"]
+    assert [c.code for c in record.codes] == ["3.5"]  # "Kind" speaks only to "solved"
 
 
 def test_without_consent_it_stays_ordinary_feedback(ticket, learner):
@@ -304,8 +305,8 @@ def test_not_solved_can_still_carry_testimony(ticket, learner):
     resolution.resolve(ticket, learner, "A second kettle")
     confirm(ticket, did_well="Lee kept at it", consent=True, witness_name="C.")
     first, second = wt_records()
-    assert [c.code for c in first.codes] == ["1.1"]
-    assert [c.code for c in second.codes] == ["1.1", "3.5"]
+    assert [c.code for c in first.codes] == []  # "patient", not solved: nothing named
+    assert [c.code for c in second.codes] == ["3.5"]
 
 
 def test_statements_from_simulated_tickets_are_marked_simulated(customer, category, learner):
@@ -326,3 +327,17 @@ def test_the_consent_wording():
     assert consent_wording("Lee") == (
         "I agree that this feedback may be used as witness testimony in Lee's training record"
     )
+
+
+def test_testimony_is_tagged_with_the_pcs_the_statement_speaks_to(ticket, learner):
+    resolved_by(ticket, learner, question=True)
+    reply(ticket, learner, "The courier comes tomorrow.", update_kind="volunteered")
+    confirm(
+        ticket,
+        did_well="She asked the right questions and kept me informed.",
+        consent=True,
+        witness_name="Casey",
+    )
+    [record] = wt_records()
+    # Asked (1.2), kept informed (3.4), solved (3.5); not listening (1.1), never mentioned.
+    assert [c.code for c in record.codes] == ["1.2", "3.4", "3.5"]

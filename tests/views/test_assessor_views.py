@@ -6,6 +6,7 @@ else on every /assess URL (htmx included)."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -69,7 +70,8 @@ def test_my_learners_shows_progress_and_what_needs_review(app, learner, worked, 
     assert "Lee Learner" in body and "Sol Stranger" not in body
     assert cell(body, learner, "pcs") == ["0", "/", "16"]
     assert cell(body, learner, "knowledge") == ["0", "/", "5"]
-    assert cell(body, learner, "scope") == ["1", "/", "9"]  # PT1: the customer raised it
+    # PT1 (the customer raised it) is shown by evidence still pending: scope counts none.
+    assert cell(body, learner, "scope") == ["0", "/", "9"]
     assert cell(body, learner, "review")[0] == str(len(pending(learner)) + 1)
     assert 'href="/assess"' in body  # the header's "My learners"
     admin_body = text(
@@ -262,7 +264,7 @@ def test_recording_an_observation(app, learner, worked, assessor):
     form = text(client.get(f"/assess/{learner.id}/observations"))
     assert f'value="{worked.id}"' in form and "Casey" not in form
     data = {
-        "observed_on": "2026-03-02",
+        "observed_on": date.today().isoformat(),
         "place": "Phone line",
         "tickets": [str(worked.id)],
         "activity": "Took Customer A's call about a cracked kettle.",
@@ -408,7 +410,7 @@ def test_sign_off_lists_what_is_missing_then_needs_both_declarations(app, assess
     client = as_user(app, assessor)
     page = f"/assess/{learner.id}/sign-off"
     body = text(client.get(page))
-    assert "41 rules are not met" in body and "Observation 3 Recognise repeated problems" in body
+    assert "42 rules are not met" in body and "Observation 3 Recognise repeated problems" in body
     refused = client.post(page, data={"assessor_declared": "y"})
     assert (
         refused.status_code == 409
@@ -464,3 +466,22 @@ def test_the_learners_new_portfolio_pages_follow_the_portfolios_rules(
             client.post(f"{base}/knowledge", data={"code": "4.1", "answer": "x"}).status_code == 403
         )
     assert count(SignOff) == 0 and count(KnowledgeRecord) == 0
+
+
+def test_the_review_form_accepts_a_record_for_some_of_its_pcs_only(app, assessor, casey):
+    learner = make_learner("C", assessors=(assessor,), email="cy@example.com", name="Cy C")
+    acknowledged_ticket(learner, casey)
+    [record] = records(learner, "acknowledged")
+    client = as_user(app, assessor)
+    page = text(client.get(f"/assess/{learner.id}/review"))
+    assert f'id="pc-{record.id}-P1"' in page and f'id="pc-{record.id}-P2"' in page
+    url = f"/assess/{learner.id}/review/{record.id}"
+    partial = {"decision": "accept", "pcs_shown": "1", "pcs": ["P1"]}
+    refused = client.post(url, data=partial)
+    assert refused.status_code == 422
+    assert "Say why it is not accepted for the other PCs." in text(refused)
+    saved = client.post(url, data=partial | {"feedback": "No restating of the need"})
+    assert saved.status_code in (200, 302, 303)
+    db.session.expire_all()
+    found = db.session.get(EvidenceRecord, record.id)
+    assert found.status == "accepted" and [c.code for c in found.live_codes] == ["P1"]

@@ -12,7 +12,7 @@ included (the unique index catches it and the first row is returned).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -169,7 +169,7 @@ def test_a_reflection_without_a_key_still_saves(app, learner, worked):
 
 def observation_data(ticket: Any, key: str) -> dict[str, Any]:
     return {
-        "observed_on": "2026-03-02",
+        "observed_on": date.today().isoformat(),
         "place": "Phone line",
         "tickets": [str(ticket.id)],
         "activity": "Took Customer A's call about a cracked kettle.",
