@@ -104,6 +104,7 @@ def test_a_refuses_sign_off_without_an_observation(app, assessor, customer) -> N
     learner = make_learner("A", assessors=(assessor,))
     everything_but_observation(learner, assessor, customer)
     declare_own_work(learner)
+    db.session.commit()  # services only flush: the refusal's rollback must not undo the setup
     assert signoff_check(learner) == [
         "Assessment by observation O Assessment must include observation of your performance: "
         "No accepted observation of your work yet."
