@@ -394,21 +394,23 @@ def generate(tickets: int, db_path: Path, seed: int) -> dict[str, Any]:
     from helpdesk.auth.services import create_user
     from helpdesk.extensions import db
     from helpdesk.models import Category, Route, Ticket, TicketEvent, User, UserRole
+    from helpdesk.unit_of_work import unit_of_work
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     app = migrate(db_path)
     with app.app_context():
-        agent = create_user(
-            email=AGENT_EMAIL,
-            name="Bench Agent",
-            roles={"agent"},
-            password=PASSWORD,
-            authority_limit_minor=5_000,
-        )
-        customer = create_user(
-            email=CUSTOMER_EMAIL, name="Bench Customer", roles={"customer"}, password=PASSWORD
-        )
+        with unit_of_work():  # services only flush: the two logins must be committed
+            agent = create_user(
+                email=AGENT_EMAIL,
+                name="Bench Agent",
+                roles={"agent"},
+                password=PASSWORD,
+                authority_limit_minor=5_000,
+            )
+            customer = create_user(
+                email=CUSTOMER_EMAIL, name="Bench Customer", roles={"customer"}, password=PASSWORD
+            )
         agent_id, customer_id = agent.id, customer.id
         db.session.remove()
         rng = random.Random(seed)
