@@ -378,6 +378,8 @@ def migrate(db_path: Path) -> Any:
 
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    # The sidecar is written last: without it, a half-built database is rebuilt next run.
+    sidecar_path(db_path).unlink(missing_ok=True)
     app = create_app(
         Config,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}",
