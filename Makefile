@@ -9,8 +9,9 @@ export FLASK_APP := wsgi.py
 PORT ?= 5000
 
 # Debian packages the test suite needs: Chromium for browser tests, PostgreSQL 15
-# server binaries for the PostgreSQL run, Pango and a font for WeasyPrint's PDFs.
-DEB_PACKAGES := chromium postgresql-15 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# server binaries for the PostgreSQL run, Pango and a font for WeasyPrint's PDFs, and
+# openssl, which the mail tests use to make a throwaway TLS certificate.
+DEB_PACKAGES := chromium postgresql-15 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core openssl
 
 .PHONY: install run test lint test-sqlite test-postgres system-deps bench bench-redaction clean
 
@@ -31,6 +32,7 @@ run: install
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	[ -x /usr/lib/postgresql/15/bin/postgres ] || missing="$$missing postgresql-15"; \
 	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \
