@@ -136,6 +136,13 @@ def register_template_helpers(app: Flask) -> None:
     # Why a learner's evidence on a ticket is practice: the same answer everywhere.
     app.add_template_global(practice_reasons, "practice_reasons")
 
+    def viewer_badges(action: str) -> list[Any]:
+        # A global, so the badge macros import without context: an import with context
+        # runs again for every panel that makes it, on every page.
+        return pc_badges(current_user, action)
+
+    app.add_template_global(viewer_badges, "viewer_badges")
+
     def unread_notifications() -> int:
         # Called from the template only for staff, so customers' pages pay nothing.
         return unread_count(current_user) if current_user.is_authenticated else 0
