@@ -401,7 +401,12 @@ def test_settings_are_saved(login_as, admin):
 
     response = client.post(
         "/admin/settings",
-        data={"repeat_alert_threshold": "5", "possible_repeat_min": "1", "monitoring_days": "14"},
+        data={
+            "repeat_alert_threshold": "5",
+            "possible_repeat_min": "1",
+            "monitoring_days": "14",
+            "observation_record_days": "7",
+        },
     )
 
     assert response.status_code == 302
