@@ -20,17 +20,13 @@ def in_ci() -> bool:
 
 def seeds_dir() -> Path:
     """The seed folder, or a skip (a fail under CI) that says where it was looked for."""
-    configured = os.environ.get("HELPDESK_SEEDS_DIR")
-    path = Path(configured) if configured else REPO.parent / "shared" / "seeds"
-    if path.is_dir() and any(path.glob("00?_*.txt")):
-        return path
-    reason = (
-        f"the seed documents are not at {path}: set HELPDESK_SEEDS_DIR to the folder "
-        "holding 000_*.txt … 004_*.txt, or put shared/ beside this clone, to run these tests"
+    return _shared_dir(
+        "HELPDESK_SEEDS_DIR",
+        "seeds",
+        "00?_*.txt",
+        "the seed documents are",
+        "000_*.txt … 004_*.txt",
     )
-    if in_ci():
-        pytest.fail(f"CI=true and {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def shared_redaction_dir() -> Path:
@@ -39,13 +35,20 @@ def shared_redaction_dir() -> Path:
     ``HELPDESK_REDACTION_DIR`` names it (a larger, unshared corpus runs the same tests);
     otherwise it is ``../shared/redaction`` beside this clone.
     """
-    configured = os.environ.get("HELPDESK_REDACTION_DIR")
-    path = Path(configured) if configured else REPO.parent / "shared" / "redaction"
-    if path.is_dir() and any(path.glob("*.jsonl")):
+    return _shared_dir(
+        "HELPDESK_REDACTION_DIR", "redaction", "*.jsonl", "the redaction corpus is", "corpus.jsonl"
+    )
+
+
+def _shared_dir(variable: str, folder: str, pattern: str, what: str, holding: str) -> Path:
+    """``$variable`` or ``../shared/<folder>`` if it holds ``pattern``; else skip, or fail in CI."""
+    configured = os.environ.get(variable)
+    path = Path(configured) if configured else REPO.parent / "shared" / folder
+    if path.is_dir() and any(path.glob(pattern)):
         return path
     reason = (
-        f"the redaction corpus is not at {path}: set HELPDESK_REDACTION_DIR to the folder "
-        "holding corpus.jsonl, or put shared/ beside this clone, to run these tests"
+        f"{what} not at {path}: set {variable} to the folder "
+        f"holding {holding}, or put shared/ beside this clone, to run these tests"
     )
     if in_ci():
         pytest.fail(f"CI=true and {reason}", pytrace=False)
